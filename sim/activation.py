@@ -1,0 +1,140 @@
+"""Activation offers: when they come, which instrument, waiting for a place, and effects.
+
+Policy logic lives here and only here. An offer sets an :class:`~sim.hazards.Effect`
+on the citizen (the instrument's ``during`` multipliers, then its ``after``
+multipliers); the engine multiplies the named hazards and never learns which offer
+did it. Places are SimPy resources: when they run out, people queue.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import simpy
+
+from .calendar import NEVER, Calendar, Timeline
+from .hazards import Effect
+from .spec import Scenario
+
+
+class Activation:
+    """The job centre's activation of its target groups under a scenario's policy."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, calendar: Calendar,
+                 wake: Callable, recorder) -> None:
+        self.env = env
+        self.wake = wake
+        self.recorder = recorder
+        index = {n: i for i, n in enumerate(scenario.state_names)}
+        self.names = list(scenario.instruments)
+        self.instruments = [scenario.instruments[n] for n in self.names]
+        self.places = [
+            simpy.Resource(env, capacity=max(1, int(round(scenario.places[n] * scenario.scale))))
+            for n in self.names
+        ]
+        self.during = [Effect(("during", i), tuple((index[d], m) for d, m in inst.during.items()))
+                       for i, inst in enumerate(self.instruments)]
+        self.after = [Effect(("after", i), tuple((index[d], m) for d, m in inst.after.items()))
+                      if inst.after_weeks > 0 and inst.after else None
+                      for i, inst in enumerate(self.instruments)]
+        self.company = [inst.company_placement for inst in self.instruments]
+        self.policy: list = [None] * len(scenario.states)
+        for group, p in scenario.policies.items():
+            cum, items, acc = [], [], 0.0
+            for name, share in p.mix.items():
+                if share <= 0:
+                    continue
+                acc += share
+                cum.append(acc)
+                items.append(self.names.index(name))
+            cum[-1] = 1.0
+            self.policy[index[group]] = (
+                p.exempt_share, p.first_offer_week.timeline(calendar),
+                p.repeat_weeks.timeline(calendar), tuple(cum), tuple(items),
+            )
+
+    # -- the engine calls these ------------------------------------------------------
+    def on_entry(self, c, now: float) -> None:
+        """A citizen entered a state: schedule the first offer if it is a target group."""
+        pol = self.policy[c.state]
+        if pol is None:
+            c.offer_at = NEVER
+            return
+        first: Timeline = pol[1]
+        c.offer_at = c.entered + first.at(c.entered)[c.age]
+
+    def start_initial(self, c, now: float, u: float) -> None:
+        """A citizen already in a spell at the start: past the first offer, the next comes
+        at a uniform point of the repeat interval (or never, if offers do not repeat)."""
+        self.on_entry(c, now)
+        pol = self.policy[c.state]
+        if pol is None or c.offer_at >= now:
+            return
+        repeat = pol[2].at(now)
+        c.offer_at = now + u * repeat if repeat > 0 else NEVER
+
+    def on_offer(self, c, now: float) -> None:
+        """The offer is due: exempt, or choose an instrument and ask for a place."""
+        exempt, _, repeat, cum, items = self.policy[c.state]
+        c.offer_at = NEVER
+        stream = c.streams[2]
+        if stream.uniform() < exempt:
+            r = repeat.at(now)
+            c.offer_at = now + r if r > 0 else NEVER
+            self.recorder.offer(c, now, None)
+            return
+        i = items[stream.choice(cum)]
+        req = self.places[i].request()
+        c.request = (i, req)
+        if req.triggered:
+            self._start(c, now)
+        else:
+            self.recorder.offer(c, now, -1 - i)  # waiting
+            req.callbacks.append(lambda _ev, c=c: self._granted(c))
+
+    def on_effect_end(self, c, now: float) -> None:
+        """The programme (or its after-effect) ends."""
+        if c.effect is not None and c.effect.key[0] == "during":
+            i, req = c.request
+            self.places[i].release(req)
+            c.request = None
+            after = self.after[i]
+            c.effect = after
+            c.effect_until = now + self.instruments[i].after_weeks if after else NEVER
+            repeat = self.policy[c.state][2].at(now) if self.policy[c.state] else 0.0
+            c.offer_at = now + repeat if repeat > 0 else NEVER
+        else:
+            c.effect = None
+            c.effect_until = NEVER
+
+    def on_exit(self, c) -> None:
+        """The citizen left the state: free the place or leave the queue; effects end."""
+        if c.request is not None:
+            i, req = c.request
+            if req.triggered:
+                self.places[i].release(req)
+            else:
+                req.cancel()
+            c.request = None
+        c.effect = None
+        c.effect_until = NEVER
+        c.offer_at = NEVER
+
+    # -- internals ----------------------------------------------------------------------
+    def _start(self, c, now: float) -> None:
+        i, _ = c.request
+        c.effect = self.during[i]
+        c.effect_until = now + self.instruments[i].duration_weeks
+        c.history.append((now, self.names[i]))
+        self.recorder.offer(c, now, i)
+
+    def _granted(self, c) -> None:
+        if c.request is None:  # pragma: no cover - cancelled requests never trigger
+            return
+        self._start(c, self.env.now)
+        self.wake(c)
+
+    # -- observation ------------------------------------------------------------------------
+    def usage(self) -> list[tuple[int, int]]:
+        """(places in use, people waiting) per instrument, now."""
+        return [(p.count, len(p.queue)) for p in self.places]

@@ -1,0 +1,432 @@
+"""The SimPy engine: one process per citizen, competing hazards between scheduled events.
+
+Each citizen's next event is the earlier of (a) a competing-risks draw from the
+piecewise-constant hazards of the current spell — integrated exactly across
+duration-band and business-cycle boundaries by inverting the cumulative hazard —
+and (b) the next scheduled event: a legal deadline, an age-band change, an offer
+falling due, or an activation effect ending. Rules live in :mod:`sim.rules`,
+activation in :mod:`sim.activation`; this module only moves people and counts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import time
+from dataclasses import dataclass
+
+import simpy
+
+from .activation import Activation
+from .calendar import NEVER, WEEKS_PER_YEAR, Calendar
+from .hazards import HazardTable
+from .population import (PRIOR_UNEMPLOYED_WEEKS, age_range, birth_time, draw_index,
+                         elapsed_cdf, elapsed_weeks, newcomer_count)
+from .recorder import Recorder
+from .rng import Stream, citizen_streams, key, replication_key
+from .rules import Law
+from .spec import Scenario
+
+# Kinds of scheduled event
+DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
+
+
+class Citizen:
+    """One synthetic person. Times are model weeks; ``born`` is negative for adults."""
+
+    __slots__ = ("id", "born", "edu", "insured", "state", "age", "next_age", "entered",
+                 "dp_used", "unemp", "history", "effect", "effect_until", "offer_at",
+                 "request", "deadline", "rule", "rules_done", "drawn", "pension_at",
+                 "streams", "proc")
+
+    def __init__(self, cid, born: float, edu: int, insured: bool, streams) -> None:
+        self.id = cid
+        self.born = born
+        self.edu = edu
+        self.insured = insured
+        self.state = -1
+        self.age = 0
+        self.next_age = NEVER
+        self.entered = 0.0
+        self.dp_used = 0.0
+        self.unemp: list[list[float]] = []  # [start, end] of unemployment spells, recent
+        self.history: list[tuple[float, str]] = []  # activation starts
+        self.effect = None
+        self.effect_until = NEVER
+        self.offer_at = NEVER
+        self.request = None
+        self.deadline = NEVER
+        self.rule = None
+        self.rules_done: set[str] = set()
+        self.drawn: dict[str, float] = {}
+        self.pension_at = NEVER
+        self.streams = streams
+        self.proc = None
+
+    def age_years(self, t: float) -> float:
+        return (t - self.born) / WEEKS_PER_YEAR
+
+    def unemployed_weeks(self, now: float, window: float) -> float:
+        """Weeks in unemployment (incl. activation while unemployed) within the last ``window``."""
+        lo = now - window
+        total = 0.0
+        for start, end in self.unemp:
+            end = now if end is None else end
+            if end > lo:
+                total += end - max(start, lo)
+        return total
+
+
+@dataclass
+class RunResult:
+    """One replication's raw records; :mod:`sim.tables` turns them into tables."""
+
+    scenario: Scenario
+    replication: int
+    seed: int
+    weeks: int
+    recorder: Recorder
+    persons_created: int
+    events: int
+    wall_seconds: float
+
+
+class Simulation:
+    """One replication of a scenario in SimPy."""
+
+    def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0,
+                 trace: set | None = None) -> None:
+        self.scenario = scenario
+        self.calendar = Calendar(scenario.start)
+        self.weeks = int(math.ceil(years * WEEKS_PER_YEAR))
+        self.horizon = float(self.weeks)
+        self.seed = seed
+        self.replication = replication
+        self.rep_key = replication_key(seed, replication)
+        self.env = simpy.Environment()
+        self.hazards = HazardTable(scenario, self.calendar)
+        self.law = Law(scenario, self.calendar)
+        self.index = self.hazards.index
+        self.outside = self.index["outside"]
+        self.employed = self.index["employed"]
+        self.education = self.index["education"] if "education" in self.index else -1
+        self.dagpenge = self.index.get("dagpenge", -1)
+        self.unemployed = [s.unemployed for s in scenario.states]
+        self.age_bounds = [a * WEEKS_PER_YEAR for a in scenario.age_lower]
+        self.recorder = Recorder(len(scenario.states), len(scenario.age_lower), self.weeks,
+                                 len(scenario.instruments), trace)
+        self.activation = Activation(self.env, scenario, self.calendar, self._wake, self.recorder)
+        self.members: list[dict] = [dict() for _ in scenario.states]
+        self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
+        self.created = 0
+        self._cdf_cache: dict = {}
+        self._exit_cum = []
+        acc = 0.0
+        for share in scenario.exit_education_to:
+            acc += share
+            self._exit_cum.append(acc)
+
+    # -- public -------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        t0 = time.perf_counter()
+        self._populate()
+        for inflow in self.scenario.inflows:
+            self.env.process(self._arrivals(inflow))
+        self.env.process(self._observe())
+        self.env.run(until=self.horizon + 1e-9)
+        return RunResult(self.scenario, self.replication, self.seed, self.weeks, self.recorder,
+                         self.created, self.recorder.events, time.perf_counter() - t0)
+
+    # -- population ---------------------------------------------------------------------------
+    def _populate(self) -> None:
+        sc = self.scenario
+        scale = sc.scale
+        pension_hi = self.law.pension_age.at(sc.start.replace(year=sc.start.year - 65))
+        pid = 0
+        for state, stock in sc.stocks.items():
+            n = int(round(stock * scale))
+            s = self.index[state]
+            for _ in range(n):
+                cid = pid
+                pid += 1
+                streams = citizen_streams(self.rep_key, cid)
+                attr = streams[3]
+                band = draw_index(attr.uniform(), sc.stock_age[state])
+                lo, hi = age_range(sc, band, pension_hi)
+                age = lo + (hi - lo) * attr.uniform()
+                edu = draw_index(attr.uniform(), sc.stock_education[state])
+                insured = attr.uniform() < sc.stock_insured[state]
+                c = Citizen(cid, birth_time(age), edu, insured or state == "dagpenge", streams)
+                cdf = self._elapsed_cdf(state, band, edu, int(c.insured))
+                elapsed = elapsed_weeks(cdf, attr.uniform(), attr.uniform())
+                self._enter(c, s, 0.0, "initial", initial_elapsed=elapsed)
+        self.created = pid
+
+    def _elapsed_cdf(self, state: str, band: int, edu: int, insured: int):
+        k = (state, band, edu, insured)
+        if k not in self._cdf_cache:
+            self._cdf_cache[k] = elapsed_cdf(self.scenario, self.hazards, self.law, state, band,
+                                             edu, insured)
+        return self._cdf_cache[k]
+
+    def _arrivals(self, inflow):
+        """Newcomers of one kind (turning 18, moving in, refugees) as a Poisson stream."""
+        sc = self.scenario
+        stream = Stream(key(self.rep_key, "inflow", inflow.name))
+        times = []
+        for start, end, per_year in inflow.persons_per_year.timeline(self.calendar).segments():
+            lo, hi = max(start, 0.0), min(end, self.horizon)
+            if hi > lo:
+                times += [lo + t for t in newcomer_count(per_year * sc.scale, hi - lo, stream)]
+        states = list(inflow.states)
+        shares = [inflow.states[s] for s in states]
+        for k, t in enumerate(times):
+            yield self.env.timeout(t - self.env.now)
+            self.recorder.events += 1
+            streams = citizen_streams(self.rep_key, f"{inflow.name}:{k}")
+            attr = streams[3]
+            if inflow.age is not None:
+                age = inflow.age
+            else:
+                band = draw_index(attr.uniform(), inflow.age_bands)
+                lo, hi = age_range(sc, band, 65.0)
+                age = lo + (hi - lo) * attr.uniform()
+            state = states[draw_index(attr.uniform(), shares)]
+            edu = draw_index(attr.uniform(), inflow.education)
+            insured = attr.uniform() < inflow.insured_share
+            c = Citizen(f"{inflow.name}:{k}", t - age * WEEKS_PER_YEAR, edu, insured, streams)
+            self.created += 1
+            self._enter(c, self.index[state], t, inflow.name)
+
+    # -- moving people --------------------------------------------------------------------------
+    def _enter(self, c: Citizen, s: int, now: float, cause: str, initial_elapsed: float = 0.0,
+               src: int = -1) -> None:
+        """Put a citizen into state ``s`` (or where the law redirects them)."""
+        age_weeks = now - c.born
+        s = self.law.redirect(s, now, age_weeks, c.edu)
+        new = c.state < 0
+        if new:
+            c.pension_at = self.law.pension_time(c.born)
+            c.age = max(bisect.bisect_right(self.age_bounds, age_weeks) - 1, 0)
+            nxt = c.age + 1
+            c.next_age = c.born + self.age_bounds[nxt] if nxt < len(self.age_bounds) else NEVER
+        c.state = s
+        c.entered = now - initial_elapsed
+        c.rules_done = set()
+        rec = self.recorder
+        rec.flow(now, src, s, cause)
+        if c.id in rec.trace:
+            rec.note(c, now, "enter", f"{self.scenario.state_names[s]} ({cause})")
+        if s == self.outside:
+            return
+        rec.add(s, c.age, now)
+        self.members[s][c.id] = c
+        if s == self.dagpenge:
+            c.insured = True
+            if initial_elapsed:
+                c.dp_used = 0.0  # spell so far counted through c.entered
+        if self.unemployed[s]:
+            prior = PRIOR_UNEMPLOYED_WEEKS.get(self.scenario.state_names[s], 0.0) if new else 0.0
+            c.unemp.append([c.entered - prior, None])
+        c.drawn = {}
+        for cr in self.law.by_state[s]:
+            if cr.rule.clock == "drawn_weeks":
+                c.drawn[cr.rule.name] = cr.rule.durations[0][c.streams[1].choice(cr.durations_cum)]
+        if initial_elapsed:
+            self._mark_extended(c, now)
+        c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
+        if initial_elapsed or new and now == 0.0:
+            self.activation.start_initial(c, now, c.streams[2].uniform())
+        else:
+            self.activation.on_entry(c, now)
+        if new:
+            c.proc = self.env.process(self._life(c))
+
+    def _mark_extended(self, c: Citizen, now: float) -> None:
+        """Initial spells already past a deadline with a 'stay' branch were extended."""
+        for cr in self.law.by_state[c.state]:
+            if cr.rule.clock == "spell_weeks" and now - c.entered >= cr.limit.at(now):
+                c.rules_done.add(cr.rule.name)
+        while c.drawn and any(c.entered + w <= now for w in c.drawn.values()):
+            # a drawn length already passed: the forløb was longer; redraw among longer ones
+            for name, w in list(c.drawn.items()):
+                if c.entered + w <= now:
+                    c.drawn[name] = max(w * 2, now - c.entered + 1.0)
+
+    def _leave(self, c: Citizen, now: float) -> None:
+        s = c.state
+        self.recorder.add(s, c.age, now, -1)
+        del self.members[s][c.id]
+        self.activation.on_exit(c)
+        if s == self.dagpenge:
+            c.dp_used += now - c.entered
+        elif s == self.employed and now - c.entered >= self.scenario.reearning_weeks:
+            c.dp_used = 0.0  # re-earned a new dagpenge period
+        if self.unemployed[s] and c.unemp:
+            c.unemp[-1][1] = now
+            window = self.scenario.long_term_window
+            c.unemp = [iv for iv in c.unemp if iv[1] is None or iv[1] > now - window]
+
+    def _move(self, c: Citizen, dest: int, now: float, cause: str) -> None:
+        src = c.state
+        self._leave(c, now)
+        if src == self.education and dest == self.employed:
+            level = c.streams[3].choice(tuple(self._exit_cum))
+            c.edu = max(c.edu, level)
+        self._enter(c, dest, now, cause, src=src)
+
+    def _wake(self, c: Citizen) -> None:
+        """Something outside the citizen's process changed its hazards (a place was granted)."""
+        if c.proc is not None and c.proc.is_alive and c.proc.target is not None:
+            c.proc.interrupt()
+
+    # -- the life of one citizen -----------------------------------------------------------------------
+    def _life(self, c: Citizen):
+        env = self.env
+        hz = self.hazards
+        rec = self.recorder
+        tr = c.streams[0]
+        bounds_all = hz.bounds
+        row = hz.row
+        cyc_starts = hz.cycle_starts
+        ncyc = len(cyc_starts)
+        outside = self.outside
+        while c.state != outside:
+            now = env.now
+            # the next scheduled event
+            hard, kind = c.deadline, DEADLINE
+            if c.next_age < hard:
+                hard, kind = c.next_age, AGE
+            if c.effect_until < hard:
+                hard, kind = c.effect_until, EFFECT
+            if c.offer_at < hard:
+                hard, kind = c.offer_at, OFFER
+            # competing hazards, integrated exactly across band and cycle boundaries
+            s = c.state
+            bounds = bounds_all[s]
+            e = -math.log(tr.uniform())
+            t = now
+            ci = bisect.bisect_right(cyc_starts, t) - 1
+            while True:
+                dur = t - c.entered
+                bi = bisect.bisect_right(bounds, dur) - 1
+                seg_end = c.entered + bounds[bi + 1] if bi + 1 < len(bounds) else NEVER
+                if ci + 1 < ncyc and cyc_starts[ci + 1] < seg_end:
+                    seg_end = cyc_starts[ci + 1]
+                if hard < seg_end:
+                    seg_end = hard
+                entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
+                total = entry[0]
+                span = seg_end - t
+                if total * span >= e:
+                    t += e / total
+                    kind = HAZARD
+                    break
+                e -= total * span
+                t = seg_end
+                if t >= hard:
+                    break
+                if ci + 1 < ncyc and t >= cyc_starts[ci + 1]:
+                    ci += 1
+            if t > self.horizon:
+                # nothing more happens within the run unless a place is granted
+                try:
+                    yield env.event() if t == NEVER else env.timeout(t - now)
+                except simpy.Interrupt:
+                    continue
+                return
+            try:
+                yield env.timeout(t - now)
+            except simpy.Interrupt:
+                continue  # hazards changed; memorylessness makes a fresh draw exact
+            rec.events += 1
+            now = t
+            if kind == HAZARD:
+                total, cum, dests, names = entry
+                u = tr.uniform()
+                k = 0
+                while k < len(cum) - 1 and u >= cum[k]:
+                    k += 1
+                self._move(c, dests[k], now, names[k])
+            elif kind == DEADLINE:
+                self._deadline(c, now)
+            elif kind == AGE:
+                rec.add(c.state, c.age, now, -1)
+                c.age += 1
+                rec.add(c.state, c.age, now, 1)
+                nxt = c.age + 1
+                c.next_age = c.born + self.age_bounds[nxt] if nxt < len(self.age_bounds) else NEVER
+            elif kind == EFFECT:
+                self.activation.on_effect_end(c, now)
+            else:
+                self.activation.on_offer(c, now)
+        if c.id in rec.trace:
+            rec.note(c, env.now, "exit", "left the working-age population")
+
+    def _deadline(self, c: Citizen, now: float) -> None:
+        cr = c.rule
+        dest = self.law.branch(cr, now, c.streams[1].uniform())
+        if c.id in self.recorder.trace:
+            self.recorder.note(c, now, "rule", cr.rule.name)
+        if dest < 0:  # extended: the rule is done for this spell
+            c.rules_done.add(cr.rule.name)
+            c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
+            return
+        self._move(c, dest, now, cr.rule.name)
+
+    # -- observation ------------------------------------------------------------------------------
+    def _observe(self):
+        """Weekly stock snapshots and year-end plan indicators."""
+        env = self.env
+        ends = list(self.year_ends)
+        self._indicators(0.0)
+        self.recorder.snapshot(0, 0.0, self.activation.usage())
+        for week in range(1, self.weeks + 1):
+            while ends and ends[0] <= week:
+                t = ends.pop(0)
+                yield env.timeout(t - env.now)
+                self._indicators(t)
+            yield env.timeout(week - env.now)
+            self.recorder.snapshot(week, float(week), self.activation.usage())
+
+    def _indicators(self, t: float) -> None:
+        """Plan indicators that need individual histories, measured at a date."""
+        sc = self.scenario
+        names = sc.state_names
+        window = sc.long_term_window
+        need = sc.long_term_share * window
+        long_term = 0
+        for s, members in enumerate(self.members):
+            if self.unemployed[s]:
+                long_term += sum(1 for c in members.values()
+                                 if c.unemployed_weeks(t, window) >= need - 1e-9)
+        syg = self.index.get("sygedagpenge")
+        sick_26 = sum(1 for c in self.members[syg].values() if t - c.entered > 26) if syg is not None else 0
+        company = 0
+        for members in self.members:
+            for c in members.values():
+                if c.effect is not None and c.effect.key[0] == "during" and \
+                        self.activation.company[c.effect.key[1]]:
+                    company += 1
+        under_30 = 0
+        for s, members in enumerate(self.members):
+            if sc.states[s].public_support:
+                under_30 += sum(1 for c in members.values() if t - c.born < 30 * WEEKS_PER_YEAR)
+        self.recorder.indicators.append({
+            "date": self.calendar.date(t), "week": t,
+            "under_30_public_support": under_30,
+            "long_term_unemployed": long_term,
+            "sygedagpenge_over_26_weeks": sick_26,
+            "company_placements": company,
+            "ressourceforloeb": len(self.members[self.index["ressourceforloeb"]])
+            if "ressourceforloeb" in self.index else 0,
+            "public_support": sum(len(m) for s, m in enumerate(self.members)
+                                  if sc.states[s].public_support),
+            "population": sum(len(m) for m in self.members),
+        })
+
+
+def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,
+             trace: set | None = None) -> RunResult:
+    """Run one replication of ``scenario`` for ``years`` with the SimPy engine."""
+    return Simulation(scenario, years, seed, replication, trace).run()

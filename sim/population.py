@@ -1,0 +1,93 @@
+"""The synthetic population at the start date, and newcomers.
+
+Stocks per state come from the scenario; age, education and a-kasse membership are
+drawn from its shares. Time already spent in the current spell is drawn from the
+steady-state distribution of elapsed durations (density proportional to the survival
+function of the spell, including legal deadlines), so the start is not an artificial
+wave of brand-new spells that would all hit the 22- or 104-week rules together.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .calendar import WEEKS_PER_YEAR
+from .hazards import HazardTable
+from .rng import Stream
+from .spec import STAY, Scenario
+
+MAX_ELAPSED_WEEKS = 520
+# People on arbejdsmarkedsydelse exhausted 104 weeks of dagpenge before it (law.toml):
+# their 52-week unemployment record is full from the start.
+PRIOR_UNEMPLOYED_WEEKS = {"arbejdsmarkedsydelse": 104.0}
+
+
+def age_range(scenario: Scenario, band: int, pension_age: float) -> tuple[float, float]:
+    lo = scenario.age_lower[band]
+    hi = scenario.age_lower[band + 1] if band + 1 < len(scenario.age_lower) else pension_age
+    return lo, max(hi, lo + 0.01)
+
+
+def draw_index(u: float, shares) -> int:
+    acc = 0.0
+    for i, s in enumerate(shares):
+        acc += s
+        if u < acc:
+            return i
+    return max(i for i, s in enumerate(shares) if s > 0)
+
+
+def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: int, edu: int,
+                insured: int) -> np.ndarray:
+    """CDF over whole weeks of the elapsed duration of a spell in progress at the start.
+
+    Under a steady inflow the elapsed duration has density S(d) / E[D] (renewal
+    theory), where S is the spell's survival function from its hazards and deadlines.
+    """
+    s = hazards.index[state]
+    cyc, _ = hazards.cycle_segment(0.0)
+    bounds = hazards.bounds[s]
+    d = np.arange(MAX_ELAPSED_WEEKS + 1, dtype=float)
+    rate = np.empty_like(d)
+    for i, lo in enumerate(bounds):
+        total = hazards.row(s, i, age, edu, insured, cyc, None)[0]
+        rate[d >= lo] = total
+    surv = np.exp(-np.concatenate([[0.0], np.cumsum(rate[:-1])]))
+    for cr in law.by_state[s]:
+        rule = cr.rule
+        stay = sum(v for k, v in rule.then.at(scenario.start).items() if k == STAY)
+        if rule.clock in ("spell_weeks", "dagpenge_weeks_used"):
+            limit = cr.limit.at(0.0)
+            surv[d >= limit] *= stay
+        elif rule.clock == "drawn_weeks":
+            weeks, shares = rule.durations
+            longer = np.array([sum(sh for w, sh in zip(weeks, shares) if w > x) for x in d])
+            surv *= longer
+    cdf = np.cumsum(surv)
+    return cdf / cdf[-1]
+
+
+def elapsed_weeks(cdf: np.ndarray, u: float, v: float) -> float:
+    """A draw from the elapsed-duration distribution: whole week by inversion, then uniform."""
+    k = int(np.searchsorted(cdf, u, side="right"))
+    return min(k, len(cdf) - 1) + v
+
+
+def birth_time(age_years: float) -> float:
+    """Model time of birth for someone aged ``age_years`` at time 0."""
+    return -age_years * WEEKS_PER_YEAR
+
+
+def newcomer_count(per_year: float, weeks: float, stream: Stream) -> list[float]:
+    """Arrival times of a Poisson stream with ``per_year`` arrivals a year over ``weeks``."""
+    rate = per_year / WEEKS_PER_YEAR
+    out, t = [], 0.0
+    if rate <= 0:
+        return out
+    while True:
+        t += -math.log(stream.uniform()) / rate
+        if t >= weeks:
+            return out
+        out.append(t)
