@@ -307,12 +307,12 @@ class Simulation:
             e = -math.log(tr.uniform())
             t = now
             ci = bisect.bisect_right(cyc_starts, t) - 1
+            bi = bisect.bisect_right(bounds, t - c.entered + 1e-9) - 1
+            nb = len(bounds)
             while True:
-                dur = t - c.entered
-                bi = bisect.bisect_right(bounds, dur) - 1
-                seg_end = c.entered + bounds[bi + 1] if bi + 1 < len(bounds) else NEVER
-                if ci + 1 < ncyc and cyc_starts[ci + 1] < seg_end:
-                    seg_end = cyc_starts[ci + 1]
+                band_end = c.entered + bounds[bi + 1] if bi + 1 < nb else NEVER
+                cyc_end = cyc_starts[ci + 1] if ci + 1 < ncyc else NEVER
+                seg_end = band_end if band_end < cyc_end else cyc_end
                 if hard < seg_end:
                     seg_end = hard
                 entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
@@ -326,7 +326,10 @@ class Simulation:
                 t = seg_end
                 if t >= hard:
                     break
-                if ci + 1 < ncyc and t >= cyc_starts[ci + 1]:
+                # advance whichever clock ended the segment (both, if they coincide)
+                if seg_end == band_end:
+                    bi += 1
+                if seg_end == cyc_end:
                     ci += 1
             if t > self.horizon:
                 # nothing more happens within the run unless a place is granted
