@@ -31,6 +31,7 @@ class Recorder:
         self.trace = trace or set()
         self.log: dict = defaultdict(list)
         self.events = 0
+        self.open = 0  # index of the next snapshot: flows are booked to the week they show in
 
     # -- counters -----------------------------------------------------------------------
     def add(self, s: int, a: int, now: float, n: int = 1) -> None:
@@ -39,7 +40,7 @@ class Recorder:
         self.count[s, a] += n
 
     def flow(self, now: float, src: int, dst: int, cause: str) -> None:
-        self.flows[(int(now), src, dst, cause)] += 1
+        self.flows[(self.open, src, dst, cause)] += 1
 
     def offer(self, c, now: float, instrument: int | None) -> None:
         week = int(now)
@@ -68,4 +69,6 @@ class Recorder:
         else:
             self.fte[week] = self.count
         self.area[:] = 0.0
-        self.usage[week] = usage
+        if usage:
+            self.usage[week] = usage
+        self.open = week + 1

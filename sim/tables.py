@@ -36,7 +36,7 @@ def flows(r: RunResult) -> pd.DataFrame:
     names = sc.state_names
     rows = {}
     for (week, src, dst, cause), n in r.recorder.flows.items():
-        month = cal.date(float(week)).strftime("%Y-%m")
+        month = cal.date(max(week - 1, 0) + 0.5).strftime("%Y-%m")
         k = (month, "new" if src < 0 else names[src], names[dst], cause)
         rows[k] = rows.get(k, 0) + n
     df = pd.DataFrame([(*k, n) for k, n in sorted(rows.items())],

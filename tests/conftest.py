@@ -1,0 +1,28 @@
+"""Shared fixtures: the baseline scenario at a small scale, and a tiny two-state model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sim.spec import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "aalborg_2015.toml"
+DATA = ROOT / "sim" / "data"
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    return load_scenario(BASELINE)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the national data files and the baseline scenario."""
+    d = tmp_path / "data"
+    shutil.copytree(DATA, d)
+    shutil.copy(BASELINE, tmp_path / "scenario.toml")
+    return tmp_path
