@@ -181,7 +181,7 @@ class Simulation:
         states = list(inflow.states)
         shares = [inflow.states[s] for s in states]
         for k, t in enumerate(times):
-            yield self.env.timeout(t - self.env.now)
+            yield self.env.timeout(max(t - self.env.now, 0.0))
             self.recorder.events += 1
             streams = citizen_streams(self.rep_key, f"{inflow.name}:{k}")
             attr = streams[3]
@@ -331,6 +331,8 @@ class Simulation:
                     bi += 1
                 if seg_end == cyc_end:
                     ci += 1
+            if t < now:
+                t = now  # a scheduled time a rounding error in the past
             if t > self.horizon:
                 # nothing more happens within the run unless a place is granted
                 try:
@@ -387,9 +389,9 @@ class Simulation:
         for week in range(1, self.weeks + 1):
             while ends and ends[0] <= week:
                 t = ends.pop(0)
-                yield env.timeout(t - env.now)
+                yield env.timeout(max(t - env.now, 0.0))
                 self._indicators(t)
-            yield env.timeout(week - env.now)
+            yield env.timeout(max(week - env.now, 0.0))
             self.recorder.snapshot(week, float(week), self.activation.usage())
 
     def _indicators(self, t: float) -> None:
