@@ -107,6 +107,7 @@ class Simulation:
         self.hazards = HazardTable(scenario, self.calendar)
         self.law = Law(scenario, self.calendar)
         self.index = self.hazards.index
+        self.names = scenario.state_names
         self.outside = self.index["outside"]
         self.employed = self.index["employed"]
         self.education = self.index["education"] if "education" in self.index else -1
@@ -216,7 +217,7 @@ class Simulation:
         rec = self.recorder
         rec.flow(now, src, s, cause)
         if c.id in rec.trace:
-            rec.note(c, now, "enter", f"{self.scenario.state_names[s]} ({cause})")
+            rec.note(c, now, "enter", f"{self.names[s]} ({cause})")
         if s == self.outside:
             return
         rec.add(s, c.age, now)
@@ -226,7 +227,7 @@ class Simulation:
             if initial_elapsed:
                 c.dp_used = 0.0  # spell so far counted through c.entered
         if self.unemployed[s]:
-            prior = PRIOR_UNEMPLOYED_WEEKS.get(self.scenario.state_names[s], 0.0) if new else 0.0
+            prior = PRIOR_UNEMPLOYED_WEEKS.get(self.names[s], 0.0) if new else 0.0
             c.unemp.append([c.entered - prior, None])
         c.drawn = {}
         for cr in self.law.by_state[s]:

@@ -17,9 +17,10 @@ import numpy as np
 class Recorder:
     def __init__(self, n_states: int, n_ages: int, weeks: int, n_instruments: int,
                  trace: set | None = None) -> None:
-        self.count = np.zeros((n_states, n_ages), dtype=np.int64)
-        self.area = np.zeros((n_states, n_ages))  # person-weeks since the last snapshot
-        self.last = np.zeros((n_states, n_ages))
+        # plain lists: per-transition updates of numpy scalars cost more than the arithmetic
+        self.count = [[0] * n_ages for _ in range(n_states)]
+        self.area = [[0.0] * n_ages for _ in range(n_states)]  # person-weeks since the last snapshot
+        self.last = [[0.0] * n_ages for _ in range(n_states)]
         self.persons = np.zeros((weeks + 1, n_states, n_ages), dtype=np.int64)
         self.fte = np.zeros((weeks + 1, n_states, n_ages))
         self.flows: Counter = Counter()  # (week, from, to, cause) -> persons
@@ -35,9 +36,10 @@ class Recorder:
 
     # -- counters -----------------------------------------------------------------------
     def add(self, s: int, a: int, now: float, n: int = 1) -> None:
-        self.area[s, a] += self.count[s, a] * (now - self.last[s, a])
-        self.last[s, a] = now
-        self.count[s, a] += n
+        cs, ls = self.count[s], self.last[s]
+        self.area[s][a] += cs[a] * (now - ls[a])
+        ls[a] = now
+        cs[a] += n
 
     def flow(self, now: float, src: int, dst: int, cause: str) -> None:
         self.flows[(self.open, src, dst, cause)] += 1
@@ -61,14 +63,12 @@ class Recorder:
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self, week: int, now: float, usage: list[tuple[int, int]]) -> None:
         """Persons at ``now`` and full-time persons over the week that just ended."""
-        self.area += self.count * (now - self.last)
-        self.last[:] = now
-        self.persons[week] = self.count
-        if week > 0:
-            self.fte[week] = self.area
-        else:
-            self.fte[week] = self.count
-        self.area[:] = 0.0
+        count = np.array(self.count)
+        area = np.array(self.area) + count * (now - np.array(self.last))
+        self.last = [[now] * len(row) for row in self.count]
+        self.persons[week] = count
+        self.fte[week] = area if week > 0 else count
+        self.area = [[0.0] * len(row) for row in self.count]
         if usage:
             self.usage[week] = usage
         self.open = week + 1

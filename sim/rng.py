@@ -64,7 +64,13 @@ def replication_key(seed: int, replication: int) -> int:
     return key("caseflow", seed, "replication", replication)
 
 
+_STREAM_KEYS = tuple(key(name) for name in STREAMS)
+
+
 def citizen_streams(rep_key: int, citizen: int | str) -> tuple[Stream, ...]:
     """The named streams of one citizen (same in every scenario run with the same seed)."""
-    base = key(rep_key, "citizen", citizen)
-    return tuple(Stream(mix64(base ^ key(name))) for name in STREAMS)
+    if isinstance(citizen, int):  # the initial population: a cheap integer hash suffices
+        base = mix64(rep_key ^ mix64((citizen * GOLDEN + 1) & MASK))
+    else:
+        base = key(rep_key, "citizen", citizen)
+    return tuple(Stream(mix64(base ^ k)) for k in _STREAM_KEYS)
