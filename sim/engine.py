@@ -334,15 +334,10 @@ class Simulation:
                     ci += 1
             if t < now:
                 t = now  # a scheduled time a rounding error in the past
-            if t > self.horizon:
-                # nothing more happens within the run unless a place is granted
-                try:
-                    yield env.event() if t == NEVER else env.timeout(t - now)
-                except simpy.Interrupt:
-                    continue
-                return
             try:
-                yield env.timeout(t - now)
+                # an event past the horizon never fires (the run stops first), but the
+                # citizen can still be woken by a granted place, so it waits all the same
+                yield env.event() if t == NEVER else env.timeout(t - now)
             except simpy.Interrupt:
                 continue  # hazards changed; memorylessness makes a fresh draw exact
             rec.events += 1

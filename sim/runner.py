@@ -44,8 +44,9 @@ def replicate(task: tuple) -> dict:
     """One replication → its tables. Importable, so spawn-based workers (and notebooks) can run it."""
     scenario, years, seed, rep = task
     r = simulate(scenario, years=years, seed=seed, replication=rep)
-    return {"stocks": tables.stocks(r), "flows": tables.flows(r), "activation": tables.activation(r),
-            "indicators": tables.indicators(r), "persons": r.persons_created, "events": r.events,
+    fl, act = tables.flows(r), tables.activation(r)
+    return {"stocks": tables.stocks(r), "flows": fl, "activation": act,
+            "indicators": tables.indicators(r, fl, act), "persons": r.persons_created, "events": r.events,
             "wall": r.wall_seconds}
 
 

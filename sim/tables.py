@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .calendar import Calendar
 from .engine import RunResult
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -15,7 +16,6 @@ def stocks(r: RunResult) -> pd.DataFrame:
     rec = r.recorder
     w, s, a = np.meshgrid(np.arange(r.weeks + 1), np.arange(len(sc.states)),
                           np.arange(len(sc.age_lower)), indexing="ij")
-    from .calendar import Calendar
     cal = Calendar(sc.start)
     dates = [cal.date(float(k)).isoformat() for k in range(r.weeks + 1)]
     return pd.DataFrame({
@@ -31,7 +31,6 @@ def stocks(r: RunResult) -> pd.DataFrame:
 
 def flows(r: RunResult) -> pd.DataFrame:
     sc = r.scenario
-    from .calendar import Calendar
     cal = Calendar(sc.start)
     names = sc.state_names
     rows = {}
@@ -59,18 +58,18 @@ def activation(r: RunResult) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def indicators(r: RunResult) -> pd.DataFrame:
-    """Plan indicators per year: stocks at each 1 January and event counts over the year before."""
+def indicators(r: RunResult, fl: pd.DataFrame, act: pd.DataFrame) -> pd.DataFrame:
+    """Plan indicators per year: stocks at each 1 January and event counts over the year before.
+
+    ``fl`` and ``act`` are this replication's :func:`flows` and :func:`activation` tables.
+    """
     df = pd.DataFrame(r.recorder.indicators)
-    fl = flows(r)
-    fl["year"] = fl["month"].str[:4].astype(int)
-    lost = fl[fl["cause"] == "dagpenge_exhaustion"].groupby("year")["persons"].sum()
-    act = activation(r)
+    years = fl["month"].str[:4].astype(int)
+    lost = fl[fl["cause"] == "dagpenge_exhaustion"].groupby(years)["persons"].sum()
     company = {n for n, i in r.scenario.instruments.items() if i.company_placement}
-    from .calendar import Calendar
     cal = Calendar(r.scenario.start)
-    act["year"] = [cal.date(float(w)).year for w in act["week"]]
-    starts = act[act["instrument"].isin(company)].groupby("year")["starts"].sum()
+    act_years = pd.Series([cal.date(float(w)).year for w in act["week"]], index=act.index)
+    starts = act[act["instrument"].isin(company)].groupby(act_years)["starts"].sum()
     df["year_ending"] = [d.year - 1 for d in df["date"]]
     df["lost_dagpenge_in_year"] = [int(lost.get(y, 0)) for y in df["year_ending"]]
     df["company_placement_starts_in_year"] = [int(starts.get(y, 0)) for y in df["year_ending"]]
