@@ -95,7 +95,7 @@ class Simulation:
     """One replication of a scenario in SimPy."""
 
     def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0,
-                 trace: set | None = None) -> None:
+                 trace: set | None = None, watchers: tuple = ()) -> None:
         self.scenario = scenario
         self.calendar = Calendar(scenario.start)
         self.weeks = int(math.ceil(years * WEEKS_PER_YEAR))
@@ -120,6 +120,7 @@ class Simulation:
         self.members: list[dict] = [dict() for _ in scenario.states]
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
         self.created = 0
+        self.watchers = tuple(watchers)
         self._cdf_cache: dict = {}
         self._exit_cum = []
         acc = 0.0
@@ -134,6 +135,8 @@ class Simulation:
         for inflow in self.scenario.inflows:
             self.env.process(self._arrivals(inflow))
         self.env.process(self._observe())
+        for w in self.watchers:
+            self.env.process(self._watch(w))
         self.env.run(until=self.horizon + 1e-9)
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, self.recorder,
                          self.created, self.recorder.events, time.perf_counter() - t0)
@@ -390,6 +393,14 @@ class Simulation:
             yield env.timeout(max(week - env.now, 0.0))
             self.recorder.snapshot(week, float(week), self.activation.usage())
 
+    def _watch(self, watcher):
+        """Call ``watcher(sim, t)`` at each of its times: cohorts, trials and checks look in here."""
+        for t in sorted(watcher.times):
+            if t > self.horizon:
+                break
+            yield self.env.timeout(max(t - self.env.now, 0.0))
+            watcher(self, t)
+
     def _indicators(self, t: float) -> None:
         """Plan indicators that need individual histories, measured at a date."""
         sc = self.scenario
@@ -428,6 +439,11 @@ class Simulation:
 
 
 def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,
-             trace: set | None = None) -> RunResult:
-    """Run one replication of ``scenario`` for ``years`` with the SimPy engine."""
-    return Simulation(scenario, years, seed, replication, trace).run()
+             trace: set | None = None, watchers: tuple = ()) -> RunResult:
+    """Run one replication of ``scenario`` for ``years`` with the SimPy engine.
+
+    ``watchers`` are objects with ``times`` (model weeks) and ``__call__(sim, t)``,
+    called at those times with the live :class:`Simulation`: the hook for cohorts,
+    virtual trials and runtime invariant checks, so none of them lives in the engine.
+    """
+    return Simulation(scenario, years, seed, replication, trace, watchers).run()

@@ -1,0 +1,32 @@
+"""Arguments and checks shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import SpecError
+
+
+def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 10) -> None:
+    """``--years``, ``--seed``, ``--scale`` (and ``--replications``) as every run-like command has them."""
+    p.add_argument("--years", type=float, default=5, help="years to simulate (default 5)")
+    p.add_argument("--seed", type=int, default=2015, help="root seed (default 2015)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="population multiplier, e.g. 0.1 for a quick look (default 1)")
+    if replications is not None:
+        p.add_argument("--replications", type=int, default=replications,
+                       help=f"Monte Carlo replications (default {replications})")
+
+
+def check_scenario_args(args: argparse.Namespace) -> None:
+    if not (0 < args.years <= 50):
+        raise SpecError("<command line>", "--years", "must be in (0, 50]")
+    if getattr(args, "replications", 1) < 1:
+        raise SpecError("<command line>", "--replications", "must be at least 1")
+
+
+def load(path: str, scale: float = 1.0):
+    """Load and validate a scenario, scaled for quick looks."""
+    from ..spec import load_scenario
+    scenario = load_scenario(path)
+    return scenario.scaled(scale) if scale != 1.0 else scenario
