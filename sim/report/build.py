@@ -1,0 +1,418 @@
+"""Assemble the report: read the runs, compute, draw, and render one self-contained page.
+
+Numbers are formatted here (Danish or English) so the template only places text;
+the template escapes every string (Jinja2 autoescape), whatever file it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import os
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import SpecError
+from . import analysis, charts, goals, labels
+from . import format as fmt
+from .data import Observation, Run, load_observed, load_run
+from .html import render
+
+OBSERVED_DIR = Path("calibration") / "observed"
+
+
+@dataclass
+class Progress:
+    quiet: bool = False
+
+    def __call__(self, step: str) -> None:
+        if not self.quiet:
+            print(f"report: {step}", file=sys.stderr, flush=True)
+
+
+def _t(lang: str, da: str, en: str) -> str:
+    return da if lang == "da" else en
+
+
+# ---------------------------------------------------------------------------
+# Scenario file (for sources and municipality), found from the manifest
+# ---------------------------------------------------------------------------
+def _scenario_path(run: Run) -> Path | None:
+    name = run.manifest.get("scenario_file")
+    if not name:
+        return None
+    p = Path(name)
+    candidates = [p] if p.is_absolute() else [Path.cwd() / p] + [d / p for d in run.path.resolve().parents]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _scenario(run: Run):
+    """(Scenario or None, note): the run's scenario if its file still has the run's hash."""
+    from ..spec import load_scenario
+    path = _scenario_path(run)
+    if path is None:
+        return None, "not found"
+    try:
+        sc = load_scenario(path)
+    except SpecError as exc:
+        return None, f"cannot be read: {exc}"
+    if sc.digest != run.manifest.get("scenario_sha256"):
+        return sc, "changed"
+    return sc, "ok"
+
+
+def _municipality(run: Run) -> str | None:
+    path = _scenario_path(run)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f).get("scenario", {}).get("municipality")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+
+
+def default_observed(run: Run) -> Path | None:
+    """calibration/observed/<municipality>.toml, next to the scenario's project or in the working directory."""
+    m = _municipality(run)
+    if not m:
+        return None
+    name = f"{m.lower()}.toml"
+    sc = _scenario_path(run)
+    roots = [Path.cwd()] + ([sc.resolve().parent.parent] if sc else [])
+    return next((r / OBSERVED_DIR / name for r in roots if (r / OBSERVED_DIR / name).is_file()), None)
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+def _yearly_bands(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    gf = analysis.group_fte(run)
+    weekly = analysis.bands(gf, ["group", "week", "date"], "fte")
+    yr = analysis.yearly(gf)
+    return gf, weekly, yr
+
+
+def _groups_table(yb: pd.DataFrame, lang: str) -> dict:
+    years = sorted(yb["year"].unique())
+    rows = []
+    for key in list(labels.GROUPS) + [analysis.TOTAL]:
+        sub = yb[yb["group"] == key].set_index("year")
+        if sub.empty:
+            continue
+        name = labels.pick(labels.TOTAL, lang) if key == analysis.TOTAL else labels.group(key, lang)
+        cells = [{"value": fmt.number(sub.loc[y, "p50"], 0, lang),
+                  "band": fmt.interval(sub.loc[y, "p5"], sub.loc[y, "p95"], 0, lang)} for y in years]
+        rows.append({"name": name, "cells": cells, "total": key == analysis.TOTAL,
+                     "colour": charts.COLOURS[key]})
+    return {"years": [str(y) for y in years], "rows": rows}
+
+
+def _summary(ctx_lang: str, run: Run, yb: pd.DataFrame, judged: list, cost: dict | None,
+             comparisons: list[dict]) -> str:
+    lang = ctx_lang
+    tot = yb[yb["group"] == analysis.TOTAL].set_index("year")
+    if tot.empty:
+        return _t(lang, "Kørslen dækker ikke et helt kalenderår.", "The run does not cover a full calendar year.")
+    y0, y1 = int(tot.index.min()), int(tot.index.max())
+    a, b = tot.loc[y0, "p50"], tot.loc[y1, "p50"]
+    change = b / a - 1 if a else math.nan
+    name = run.name
+    parts = []
+    if y0 == y1:
+        parts.append(_t(lang,
+            f"Fremskrivningen »{name}« giver {fmt.number(a, 0, lang)} fuldtidspersoner på offentlig forsørgelse i {y0}.",
+            f"The forecast “{name}” gives {fmt.number(a, 0, lang)} full-time persons on public support in {y0}."))
+    else:
+        direction = (_t(lang, "falder", "falls") if change < -0.005 else
+                     _t(lang, "stiger", "rises") if change > 0.005 else _t(lang, "er stort set uændret", "stays about the same"))
+        parts.append(_t(lang,
+            f"Fremskrivningen »{name}« viser, at antallet af fuldtidspersoner på offentlig forsørgelse {direction}: "
+            f"fra {fmt.number(a, 0, lang)} i {y0} til {fmt.number(b, 0, lang)} i {y1} "
+            f"({fmt.percent(change, 1, lang, sign=True)}; 90 % sandsynlighed for mellem "
+            f"{fmt.interval(tot.loc[y1, 'p5'], tot.loc[y1, 'p95'], 0, lang)} i {y1}).",
+            f"The forecast “{name}” shows the number of full-time persons on public support {direction}: "
+            f"from {fmt.number(a, 0, lang)} in {y0} to {fmt.number(b, 0, lang)} in {y1} "
+            f"({fmt.percent(change, 1, lang, sign=True)}; 90 % probability of "
+            f"{fmt.interval(tot.loc[y1, 'p5'], tot.loc[y1, 'p95'], 0, lang)} in {y1})."))
+        g = yb[(yb["group"] != analysis.TOTAL) & yb["year"].isin([y0, y1])].pivot(index="group", columns="year", values="p50")
+        if not g.empty:
+            d = (g[y1] - g[y0])
+            k = d.abs().idxmax()
+            parts.append(_t(lang,
+                f"Den største ændring er for {labels.group(k, lang).lower()} ({fmt.number(d[k], 0, lang, sign=True)} fuldtidspersoner).",
+                f"The largest change is for {labels.group(k, lang).lower()} ({fmt.number(d[k], 0, lang, sign=True)} full-time persons)."))
+    if cost:
+        parts.append(_t(lang,
+            f"Kommunens nettoudgift til forsørgelse og aktivering er {cost['first']} i {cost['y0']} og {cost['last']} i {cost['y1']}.",
+            f"The municipality's net cost of benefits and activation is {cost['first']} in {cost['y0']} and {cost['last']} in {cost['y1']}."))
+    else:
+        parts.append(_t(lang, "Udgifterne i kroner er ikke beregnet for denne kørsel.",
+                        "Costs in DKK are not computed for this run."))
+    counts = {s: sum(1 for j in judged if j.status == s) for s in labels.STATUS}
+    if judged:
+        parts.append(_t(lang,
+            f"Af planens {len(judged)} mål nås {counts['met']}, {counts['at_risk']} er i fare og {counts['missed']} nås ikke"
+            + (f"; {counts['unknown']} kan ikke vurderes ud fra modellen." if counts['unknown'] else "."),
+            f"Of the plan's {len(judged)} goals, {counts['met']} are met, {counts['at_risk']} at risk and {counts['missed']} missed"
+            + (f"; {counts['unknown']} cannot be judged from the model." if counts['unknown'] else ".")))
+    for c in comparisons:
+        if c.get("headline"):
+            parts.append(c["headline"])
+    return " ".join(parts)
+
+
+def _goal_rows(judged: list, lang: str) -> list[dict]:
+    rows = []
+    for j in judged:
+        rows.append({
+            "label": j.label, "status": j.status, "status_text": labels.pick(labels.STATUS[j.status], lang),
+            "probability": fmt.percent(j.share_met, 0, lang) if math.isfinite(j.share_met) else fmt.DASH,
+            "change": fmt.percent(j.median_change, 1, lang, sign=True) if math.isfinite(j.median_change) else fmt.DASH,
+            "target": (fmt.percent(j.goal.target, 0, lang, sign=True) if j.goal else fmt.DASH),
+            "source": j.goal.source if j.goal else "",
+            "reason": j.reason,
+        })
+    return rows
+
+
+def _cost_summary(run: Run, lang: str) -> tuple[dict | None, pd.DataFrame | None]:
+    costs = run.table("costs")
+    if costs is None:
+        return None, None
+    per = analysis.net_cost_per_year(costs)
+    if per is None or per.empty:
+        return None, None
+    b = analysis.bands(per, ["year"], "net_dkk").sort_values("year")
+    y0, y1 = int(b["year"].iloc[0]), int(b["year"].iloc[-1])
+    return ({"y0": y0, "y1": y1, "first": fmt.dkk_millions(b["p50"].iloc[0], 1, lang),
+             "last": fmt.dkk_millions(b["p50"].iloc[-1], 1, lang),
+             "rows": [{"year": str(int(r.year)), "value": fmt.dkk_millions(r.p50, 1, lang),
+                       "band": fmt.interval(r.p5 / 1e6, r.p95 / 1e6, 1, lang)} for r in b.itertuples()]},
+            b)
+
+
+def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) -> tuple[dict, list]:
+    """One scenario against the baseline: per group and year, paired differences with 90 % intervals."""
+    _, _, alt_yr = _yearly_bands(alt)
+    pair = analysis.pairing(base, alt)
+    diff = analysis.differences(base_yr, alt_yr, ["group", "year"], "fte", pair.paired)
+    out_charts = []
+    if diff.empty:
+        return {"name": alt.name, "empty": True}, out_charts
+    last = int(diff["year"].max())
+    final = diff[diff["year"] == last]
+    title = _t(lang, f"»{alt.name}« mod basis, {last}", f"“{alt.name}” against baseline, {last}")
+    out_charts.append(charts.differences(final, lang, title, f"difference_{idx + 1}"))
+    years = sorted(diff["year"].unique())
+    rows = []
+    for key in list(labels.GROUPS) + [analysis.TOTAL]:
+        sub = diff[diff["group"] == key].set_index("year")
+        if sub.empty:
+            continue
+        rows.append({
+            "name": labels.pick(labels.TOTAL, lang) if key == analysis.TOTAL else labels.group(key, lang),
+            "total": key == analysis.TOTAL,
+            "cells": [{"value": fmt.number(sub.loc[y, "difference"], 0, lang, sign=True),
+                       "band": fmt.interval(sub.loc[y, "low"], sub.loc[y, "high"], 0, lang, sign=True),
+                       "clear": bool(sub.loc[y, "distinguishable"])} for y in years]})
+    tot = final[final["group"] == analysis.TOTAL].iloc[0]
+    headline = _t(lang,
+        f"Scenariet »{alt.name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"fuldtidspersoner i {last} (90 %-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
+        f"The scenario “{alt.name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"full-time persons in {last} (90 % interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
+    # money: net municipal cost difference and payback, when both runs have costs
+    money = None
+    bc, ac = base.table("costs"), alt.table("costs")
+    if bc is not None and ac is not None:
+        bn, an = analysis.net_cost_per_year(bc), analysis.net_cost_per_year(ac)
+        if bn is not None and an is not None:
+            dn = analysis.differences(bn, an, ["year"], "net_dkk", pair.paired)
+            pb = analysis.payback_year(dn.set_index("year")["difference"])
+            money = {"rows": [{"year": str(int(r.year)), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
+                               "band": fmt.interval(r.low / 1e6, r.high / 1e6, 1, lang, sign=True)}
+                              for r in dn.itertuples()],
+                     "payback": (str(pb) if pb is not None else
+                                 _t(lang, "ikke inden for perioden", "not within the horizon"))}
+    return ({"name": alt.name, "empty": False, "years": [str(y) for y in years], "rows": rows,
+             "paired": pair.paired, "n": pair.replications, "reason": pair.reason,
+             "chart": out_charts[0].name, "headline": headline, "money": money,
+             "manifest": _manifest_rows(alt, lang)}, out_charts)
+
+
+def _manifest_rows(run: Run, lang: str) -> list[tuple[str, str]]:
+    m = run.manifest
+    keys = [("scenario", "Scenarie", "Scenario"), ("scenario_file", "Scenariefil", "Scenario file"),
+            ("scenario_sha256", "SHA-256 af scenarie og data", "SHA-256 of scenario and data"),
+            ("seed", "Startværdi (seed)", "Seed"), ("replications", "Replikationer", "Replications"),
+            ("years", "År", "Years"), ("scale", "Skala", "Scale"), ("engine", "Motor", "Engine"),
+            ("version", "caseflow-version", "caseflow version"), ("python", "Python", "Python")]
+    rows = [(_t(lang, da, en), str(m[k])) for k, da, en in keys if k in m]
+    rows.append((_t(lang, "Kørselsmappe", "Run directory"), str(run.path)))
+    return rows
+
+
+def _fit_rows(df: pd.DataFrame | None) -> dict | None:
+    """Any fit / validation table, shown as it is (first 40 rows; numbers rounded)."""
+    if df is None:
+        return None
+    shown = df.head(40)
+    cells = [[(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row] for row in shown.itertuples(index=False)]
+    return {"columns": [str(c) for c in shown.columns], "rows": cells, "more": max(len(df) - 40, 0)}
+
+
+def _key_parameters(sc, lang: str) -> list[dict]:
+    """Initial stocks and inflows: the numbers that set the level of the forecast, with sources."""
+    rows = []
+    by_key = {k.split(":", 1)[1] if ":" in k else k: v for k, v in sc.sources.items()}
+    for state_name, value in sc.stocks.items():
+        rows.append({"name": _t(lang, "Bestand 1/1: ", "Stock 1 Jan: ") + labels.state(state_name, lang),
+                     "value": fmt.number(value, 0, lang) + _t(lang, " personer", " persons"),
+                     "source": by_key.get(f"population.stocks.{state_name}", "")})
+    for inf in sc.inflows:
+        v = inf.persons_per_year.values[0]
+        rows.append({"name": _t(lang, "Tilgang pr. år: ", "Inflow per year: ") + inf.name,
+                     "value": fmt.number(v, 0, lang) + _t(lang, " personer", " persons") if isinstance(v, (int, float)) else str(v),
+                     "source": inf.ref})
+    return rows
+
+
+def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str = "da",
+          out: str | Path = "report.html", observed: str | Path | None = None,
+          charts_dir: str | Path | None = None, quiet: bool = False) -> Path:
+    """Write the report for ``run_dir`` (against each of ``compare``) to ``out``; charts beside it."""
+    if lang not in fmt.LANGS:
+        raise SpecError("<command line>", "--lang", f"must be one of {', '.join(fmt.LANGS)}")
+    say = Progress(quiet)
+    say(f"reading {run_dir}")
+    run = load_run(run_dir)
+    others = [load_run(c) for c in compare]
+    obs_path = Path(observed) if observed else default_observed(run)
+    obs: list[Observation] = load_observed(obs_path) if obs_path else []
+    scale = float(run.manifest.get("scale", 1.0) or 1.0)
+
+    say("computing bands over replications")
+    gf, weekly, yr = _yearly_bands(run)
+    yb = analysis.bands(yr, ["group", "year"], "fte")
+    all_charts: list[charts.Chart] = []
+
+    def band_of(key):
+        return weekly[weekly["group"] == key].sort_values("week").reset_index(drop=True)
+
+    say("drawing charts")
+    t_total = _t(lang, "Fuldtidspersoner på offentlig forsørgelse i alt (median, 50 %- og 90 %-interval)",
+                 "Full-time persons on public support, total (median, 50 % and 90 % intervals)")
+    all_charts.append(charts.fan_total(band_of(analysis.TOTAL), lang, t_total))
+    obs_by_group: dict[str, list[Observation]] = {}
+    for o in obs:
+        obs_by_group.setdefault(o.group, []).append(o)
+    t_groups = _t(lang, "Fuldtidspersoner pr. ydelsesgruppe (median, 50 %- og 90 %-interval; prikker: observeret)",
+                  "Full-time persons per benefit group (median, 50 % and 90 % intervals; dots: observed)")
+    group_bands = {k: band_of(k) for k in labels.GROUPS if not band_of(k).empty}
+    all_charts.append(charts.fan_groups(group_bands, obs_by_group, scale, lang, t_groups))
+
+    cost, cost_bands = _cost_summary(run, lang)
+    if cost_bands is not None:
+        all_charts.append(charts.net_cost(cost_bands, lang, _t(lang, "Kommunens nettoudgift pr. år",
+                                                                "Net municipal cost per year")))
+
+    say("judging plan goals")
+    gtab = run.table("goals")
+    if gtab is not None:
+        judged, goal_origin = goals.from_table(gtab), "table"
+    else:
+        judged, goal_origin = [goals.judge(g, run.indicators, lang) for g in goals.PLAN_2015], "plan2015"
+
+    say("flows per year")
+    fl = analysis.yearly_flows(run)
+    flow_rows = []
+    for y in sorted(fl["year"].unique()):
+        sub = fl[fl["year"] == y].set_index("category")
+        flow_rows.append({"year": str(y), "cells": [
+            {"value": fmt.number(sub.loc[c, "mean"], 0, lang),
+             "band": fmt.interval(sub.loc[c, "p5"], sub.loc[c, "p95"], 0, lang)} for c in labels.FLOWS]})
+    if not fl.empty:
+        all_charts.append(charts.flows(fl, lang, _t(lang, "Hovedstrømme pr. år (gennemsnit, 90 %-interval)",
+                                                     "Main flows per year (mean, 90 % interval)")))
+
+    comparisons = []
+    for i, alt in enumerate(others):
+        say(f"comparing with {alt.path}")
+        c, ch = _compare(run, yr, alt, i, lang)
+        comparisons.append(c)
+        all_charts.extend(ch)
+
+    say("sources and reproducibility")
+    sc, sc_note = _scenario(run)
+    sources = [{"key": k, "text": v} for k, v in (sc.sources.items() if sc is not None else [])]
+    by_name = {c.name: c for c in all_charts}
+
+    observed_rows = [{"group": labels.group(o.group, lang), "date": o.date, "value": fmt.number(o.value, 0, lang),
+                      "definition": o.definition, "source": o.source} for o in obs]
+    context = {
+        "lang": lang,
+        "title": _t(lang, f"Fremskrivning af forsørgelsen: {run.name}", f"Caseload forecast: {run.name}"),
+        "generated": dt.date.today().isoformat() if os.environ.get("SOURCE_DATE_EPOCH") is None else
+                     dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date().isoformat(),
+        "summary": _summary(lang, run, yb, judged, cost, comparisons),
+        "scale": fmt.percent(scale, 0, lang) if scale != 1 else None,
+        "goals": _goal_rows(judged, lang), "goal_origin": goal_origin,
+        "groups": _groups_table(yb, lang),
+        "cost": cost,
+        "flows": {"header": [labels.pick(labels.FLOWS[c], lang) for c in labels.FLOWS], "rows": flow_rows},
+        "comparisons": comparisons,
+        "observed": observed_rows, "observed_file": str(obs_path) if obs_path else None,
+        "scale_value": scale,
+        "key_parameters": _key_parameters(sc, lang) if sc is not None else [],
+        "scenario_note": sc_note, "sources": sources,
+        "fit": _fit_rows(run.table("fit")), "validation": _fit_rows(run.table("validation")),
+        "manifest": _manifest_rows(run, lang),
+        "reproduce": _reproduce(run, others, lang),
+        "images": {c.name: {"src": "data:image/svg+xml;base64," + base64.b64encode(c.svg).decode("ascii"),
+                            "alt": c.title} for c in all_charts},
+        "version": __version__,
+    }
+    say("writing the page")
+    page = render(context)
+    out = Path(out)
+    chart_dir = Path(charts_dir) if charts_dir else out.with_name(out.stem + "_charts")
+    _write_atomic(out, page.encode("utf-8"))
+    out.chmod(0o644)
+    charts.write(list(by_name.values()), chart_dir)
+    say(f"wrote {out} and {len(by_name)} charts (PNG, SVG) in {chart_dir}")
+    return out
+
+
+def _reproduce(run: Run, others: list[Run], lang: str) -> list[str]:
+    cmds = []
+    for r in [run] + others:
+        rm = r.manifest
+        cmd = (f"caseflow run {rm.get('scenario_file', 'SCENARIO')} --years {rm['years']} "
+               f"--replications {rm['replications']} --seed {rm['seed']}")
+        if rm.get("scale", 1) != 1:
+            cmd += f" --scale {rm['scale']}"
+        cmds.append(cmd + f" --out {r.path}")
+    cmds.append(f"caseflow report {run.path}" + "".join(f" --compare {r.path}" for r in others)
+                + (" --lang en" if lang == "en" else ""))
+    return cmds
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
