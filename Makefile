@@ -21,6 +21,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(PY) -m sim run scenarios/aalborg_2015.toml --years $(YEARS) --replications $(REPLICATIONS) --seed $(SEED) --out out/aalborg_2015
+	$(PY) -m sim report out/aalborg_2015 -o out/report.html
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q
