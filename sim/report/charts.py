@@ -52,8 +52,8 @@ class Chart:
 def _save(fig, name: str, title: str) -> Chart:
     svg, png = io.BytesIO(), io.BytesIO()
     meta = {"Date": None}  # no timestamp: the same run gives the same file
-    fig.savefig(svg, format="svg", bbox_inches="tight", metadata=meta)
-    fig.savefig(png, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata=meta)
+    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)
     return Chart(name, title, svg.getvalue(), png.getvalue())
 
@@ -91,7 +91,7 @@ FTE_UNIT = ("Fuldtidspersoner", "Full-time persons")
 
 
 def fan_total(bands_total, lang: str, title: str) -> Chart:
-    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    fig, ax = plt.subplots(figsize=(7.0, 3.2), layout="constrained")
     d = [dt.date.fromisoformat(x) for x in bands_total["date"]]
     fan(ax, d, bands_total, COLOURS["total"], lang)
     ax.set_ylabel(labels.pick(FTE_UNIT, lang))
@@ -107,7 +107,8 @@ def fan_groups(group_bands: dict, observed: dict, scale: float, lang: str, title
     keys = [k for k in labels.GROUPS if k in group_bands]
     ncols = 3
     nrows = -(-len(keys) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, 2.3 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, 2.3 * nrows + 0.3), squeeze=False,
+                             layout="constrained")
     any_obs = False
     for ax, key in zip(axes.ravel(), keys):
         b = group_bands[key]
@@ -130,15 +131,14 @@ def fan_groups(group_bands: dict, observed: dict, scale: float, lang: str, title
         from matplotlib.lines import Line2D
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=3.5, color=OBSERVED))
         names.append("Observeret" if lang == "da" else "Observed")
-    fig.legend(handles, names, loc="lower center", ncols=4, fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.legend(handles, names, loc="outside lower center", ncols=4, fontsize=8)
     return _save(fig, "fan_groups", title)
 
 
 def differences(diff, lang: str, title: str, name: str) -> Chart:
     """Scenario minus baseline per group (and total) in the last full year: dot with its 90 % interval."""
     keys = [k for k in list(labels.GROUPS) + ["total"] if k in set(diff["group"])]
-    fig, ax = plt.subplots(figsize=(7.0, 0.38 * len(keys) + 0.9))
+    fig, ax = plt.subplots(figsize=(7.0, 0.38 * len(keys) + 0.9), layout="constrained")
     for i, key in enumerate(keys):
         r = diff[diff["group"] == key].iloc[0]
         c = COLOURS[key]
@@ -161,7 +161,7 @@ def flows(fl, lang: str, title: str) -> Chart:
     """Main flows per year: grouped bars (mean over replications) with 90 % whiskers."""
     cats = list(labels.FLOWS)
     years = sorted(fl["year"].unique())
-    fig, ax = plt.subplots(figsize=(7.0, 3.0))
+    fig, ax = plt.subplots(figsize=(7.0, 3.0), layout="constrained")
     width = 0.8 / len(cats)
     palette = ("#000000", "#009E73", "#56B4E9", "#E69F00", "#999999")
     for j, cat in enumerate(cats):
@@ -175,13 +175,13 @@ def flows(fl, lang: str, title: str) -> Chart:
     ax.set_ylabel("Personer pr. år" if lang == "da" else "Persons per year")
     ax.set_xlabel("År" if lang == "da" else "Year")
     _num_axis(ax, lang)
-    ax.legend(fontsize=7.5, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    fig.legend(fontsize=7.5, ncols=2, loc="outside lower center")
     return _save(fig, "flows", title)
 
 
 def net_cost(cost_bands, lang: str, title: str) -> Chart:
     """Net municipal cost per year: median with 90 % whiskers, in mio. kr."""
-    fig, ax = plt.subplots(figsize=(7.0, 2.8))
+    fig, ax = plt.subplots(figsize=(7.0, 2.8), layout="constrained")
     years = list(cost_bands["year"])
     ax.bar(range(len(years)), cost_bands["p50"] / 1e6, color="#0072B2", width=0.6)
     ax.errorbar(range(len(years)), cost_bands["p50"] / 1e6,

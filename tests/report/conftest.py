@@ -32,3 +32,31 @@ def runs(tmp_path_factory) -> dict[str, Path]:
         res = run(sc, years=YEARS, replications=REPS, seed=SEED, workers=1)
         out[key] = output.write(res, root / key)
     return out
+
+
+@pytest.fixture(scope="session")
+def page(runs, tmp_path_factory) -> tuple[Path, str]:
+    """The Danish report of the baseline against the faster-exit scenario: (file, its text)."""
+    from sim.report import build
+    out = tmp_path_factory.mktemp("page") / "report.html"
+    build(runs["base"], (runs["faster"],), out=out, quiet=True)
+    return out, out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def hostile_page(runs, tmp_path_factory) -> Path:
+    """The report of a run whose scenario, goals table and observed figures carry markup."""
+    import shutil
+
+    import pandas as pd
+    from sim.report import build
+    tmp = tmp_path_factory.mktemp("hostile")
+    d = tmp / "run"
+    shutil.copytree(runs["hostile"], d)
+    pd.DataFrame({"goal": ["<img src=x onerror=alert(2)>"], "share_met": [0.5]}).to_csv(
+        d / "goals.csv", index=False)
+    obs = tmp / "obs.toml"
+    obs.write_text('[[observed]]\ngroup = "sygedagpenge"\ndate = 2015-06-01\nvalue = 10\n'
+                   'unit = "full-time persons"\ndefinition = "<b>bold</b>"\n'
+                   'source = "</td><script>x</script>"\n', encoding="utf-8")
+    return build(d, out=tmp / "h.html", observed=obs, quiet=True)

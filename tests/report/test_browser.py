@@ -16,12 +16,9 @@ import os
 import re
 import shutil
 import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-from sim.report import build
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER = ("/usr/bin/chromedriver",)
@@ -58,9 +55,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def loaded(browser, runs, tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser") / "report.html"
-    build(runs["base"], (runs["faster"],), out=out, quiet=True)
+def loaded(browser, page):
+    out, _ = page
     browser.get(out.as_uri())
     browser.execute_script("return document.fonts.ready")
     return browser, out
@@ -128,14 +124,6 @@ def test_danish_letters_are_in_the_text_and_render_as_glyphs(loaded):
         assert not r["sameAsBase"], f"{ch} renders like its base letter in {res['font']}"
 
 
-def test_hostile_scenario_name_renders_as_text(browser, runs, tmp_path):
-    from .conftest import HOSTILE
-    out = build(runs["hostile"], out=tmp_path / "h.html", quiet=True)
-    browser.get(out.as_uri())
-    assert browser.execute_script("return document.scripts.length") == 0
-    assert HOSTILE in browser.find_element("tag name", "h1").text
-
-
 def test_prints_on_a4_with_sections_on_their_own_pages(loaded):
     from selenium.webdriver.common.print_page_options import PrintOptions
     driver, _ = loaded
@@ -148,3 +136,11 @@ def test_prints_on_a4_with_sections_on_their_own_pages(loaded):
     box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)", pdf)
     w, h = float(box.group(1)), float(box.group(2))
     assert np.allclose([w, h], [595.3, 841.9], atol=2)  # A4 in points
+
+
+def test_hostile_scenario_name_renders_as_text(browser, hostile_page):
+    from .conftest import HOSTILE
+    browser.get(hostile_page.as_uri())
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert HOSTILE in browser.find_element("tag name", "h1").text
+    assert "<b>bold</b>" in browser.find_element("id", "observed").text
