@@ -136,12 +136,12 @@ def _summary(ctx_lang: str, run: Run, yb: pd.DataFrame, judged: list, cost: dict
         parts.append(_t(lang,
             f"Fremskrivningen »{name}« viser, at antallet af fuldtidspersoner på offentlig forsørgelse {direction}: "
             f"fra {fmt.number(a, 0, lang)} i {y0} til {fmt.number(b, 0, lang)} i {y1} "
-            f"({fmt.percent(change, 1, lang, sign=True)}; 90 % sandsynlighed for mellem "
-            f"{fmt.interval(tot.loc[y1, 'p5'], tot.loc[y1, 'p95'], 0, lang)} i {y1}).",
+            f"({fmt.percent(change, 1, lang, sign=True)}; med 90\u00a0% sandsynlighed mellem "
+            f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} og {fmt.number(tot.loc[y1, 'p95'], 0, lang)} i {y1}).",
             f"The forecast “{name}” shows the number of full-time persons on public support {direction}: "
             f"from {fmt.number(a, 0, lang)} in {y0} to {fmt.number(b, 0, lang)} in {y1} "
-            f"({fmt.percent(change, 1, lang, sign=True)}; 90 % probability of "
-            f"{fmt.interval(tot.loc[y1, 'p5'], tot.loc[y1, 'p95'], 0, lang)} in {y1})."))
+            f"({fmt.percent(change, 1, lang, sign=True)}; with 90\u00a0% probability between "
+            f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} and {fmt.number(tot.loc[y1, 'p95'], 0, lang)} in {y1})."))
         g = yb[(yb["group"] != analysis.TOTAL) & yb["year"].isin([y0, y1])].pivot(index="group", columns="year", values="p50")
         if not g.empty:
             d = (g[y1] - g[y0])
@@ -226,9 +226,9 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
     tot = final[final["group"] == analysis.TOTAL].iloc[0]
     headline = _t(lang,
         f"Scenariet »{alt.name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
-        f"fuldtidspersoner i {last} (90 %-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
+        f"fuldtidspersoner i {last} (90\u00a0%-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
         f"The scenario “{alt.name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
-        f"full-time persons in {last} (90 % interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
+        f"full-time persons in {last} (90\u00a0% interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
     # money: net municipal cost difference and payback, when both runs have costs
     money = None
     bc, ac = base.table("costs"), alt.table("costs")
@@ -279,7 +279,7 @@ def _key_parameters(sc, lang: str) -> list[dict]:
                      "source": by_key.get(f"population.stocks.{state_name}", "")})
     for inf in sc.inflows:
         v = inf.persons_per_year.values[0]
-        rows.append({"name": _t(lang, "Tilgang pr. år: ", "Inflow per year: ") + inf.name,
+        rows.append({"name": _t(lang, "Tilgang pr. år: ", "Inflow per year: ") + labels.inflow(inf.name, lang),
                      "value": fmt.number(v, 0, lang) + _t(lang, " personer", " persons") if isinstance(v, (int, float)) else str(v),
                      "source": inf.ref})
     return rows
@@ -399,6 +399,8 @@ def _reproduce(run: Run, others: list[Run], lang: str) -> list[str]:
                f"--replications {rm['replications']} --seed {rm['seed']}")
         if rm.get("scale", 1) != 1:
             cmd += f" --scale {rm['scale']}"
+        if rm.get("engine", "simpy") != "simpy":
+            cmd += f" --engine {rm['engine']}"
         cmds.append(cmd + f" --out {r.path}")
     cmds.append(f"caseflow report {run.path}" + "".join(f" --compare {r.path}" for r in others)
                 + (" --lang en" if lang == "en" else ""))

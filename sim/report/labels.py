@@ -67,6 +67,12 @@ FLOWS = {  # flow category -> (Danish, English)
                    "Left: moved away, state pension or death"),
 }
 
+INFLOWS = {  # inflow names of scenario files -> (Danish, English); others are shown as written
+    "turning_18": ("Unge der fylder 18 år", "Young people turning 18"),
+    "moving_in": ("Tilflyttere", "People moving in"),
+    "refugees": ("Flygtninge og familiesammenførte", "Refugees and family-reunified"),
+}
+
 TOTAL = ("Offentlig forsørgelse i alt", "Total on public support")
 
 
@@ -106,3 +112,7 @@ def group_of(state_name: str) -> str | None:
 
 def indicator(key: str, lang: str = "da") -> str:
     return pick(INDICATORS[key], lang) if key in INDICATORS else key
+
+
+def inflow(name: str, lang: str = "da") -> str:
+    return pick(INFLOWS[name], lang) if name in INFLOWS else name
