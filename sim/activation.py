@@ -96,6 +96,7 @@ class Activation:
         """The programme (or its after-effect) ends."""
         if c.effect is not None and c.effect.key[0] == "during":
             i, req = c.request
+            self.recorder.programme_episode(c.state, i, c.prog_since, now)
             self.places[i].release(req)
             c.request = None
             after = self.after[i]
@@ -107,8 +108,10 @@ class Activation:
             c.effect = None
             c.effect_until = NEVER
 
-    def on_exit(self, c) -> None:
+    def on_exit(self, c, now: float) -> None:
         """The citizen left the state: free the place or leave the queue; effects end."""
+        if c.effect is not None and c.effect.key[0] == "during":
+            self.recorder.programme_episode(c.state, c.effect.key[1], c.prog_since, now)
         if c.request is not None:
             i, req = c.request
             if req.triggered:
@@ -124,6 +127,7 @@ class Activation:
     def _start(self, c, now: float) -> None:
         i, _ = c.request
         c.effect = self.during[i]
+        c.prog_since = now
         c.effect_until = now + self.instruments[i].duration_weeks
         c.history.append((now, self.names[i]))
         self.recorder.offer(c, now, i)

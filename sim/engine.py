@@ -37,7 +37,7 @@ class Citizen:
     __slots__ = ("id", "born", "edu", "insured", "state", "age", "next_age", "entered",
                  "dp_used", "unemp", "history", "effect", "effect_until", "offer_at",
                  "request", "deadline", "rule", "rules_done", "drawn", "pension_at",
-                 "streams", "proc")
+                 "streams", "proc", "since", "support_since", "prog_since")
 
     def __init__(self, cid, born: float, edu: int, insured: bool, streams) -> None:
         self.id = cid
@@ -62,6 +62,9 @@ class Citizen:
         self.pension_at = NEVER
         self.streams = streams
         self.proc = None
+        self.since = 0.0  # model time the current state was entered (>= 0; for recording)
+        self.support_since = NEVER  # start of the current continuous time on public support
+        self.prog_since = 0.0  # start of the programme in progress
 
     def age_years(self, t: float) -> float:
         return (t - self.born) / WEEKS_PER_YEAR
@@ -115,7 +118,8 @@ class Simulation:
         self.unemployed = [s.unemployed for s in scenario.states]
         self.age_bounds = [a * WEEKS_PER_YEAR for a in scenario.age_lower]
         self.recorder = Recorder(len(scenario.states), len(scenario.age_lower), self.weeks,
-                                 len(scenario.instruments), trace)
+                                 len(scenario.instruments), trace, scenario.support_bands)
+        self.support = [s.public_support for s in scenario.states]
         self.activation = Activation(self.env, scenario, self.calendar, self._wake, self.recorder)
         self.members: list[dict] = [dict() for _ in scenario.states]
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
@@ -138,6 +142,7 @@ class Simulation:
         for w in self.watchers:
             self.env.process(self._watch(w))
         self.env.run(until=self.horizon + 1e-9)
+        self._close_episodes()
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, self.recorder,
                          self.created, self.recorder.events, time.perf_counter() - t0)
 
@@ -216,6 +221,11 @@ class Simulation:
             c.next_age = c.born + self.age_bounds[nxt] if nxt < len(self.age_bounds) else NEVER
         c.state = s
         c.entered = now - initial_elapsed
+        c.since = now
+        if not self.support[s]:
+            c.support_since = NEVER
+        elif c.support_since == NEVER:
+            c.support_since = c.entered
         c.rules_done = set()
         rec = self.recorder
         rec.flow(now, src, s, cause)
@@ -260,8 +270,10 @@ class Simulation:
     def _leave(self, c: Citizen, now: float) -> None:
         s = c.state
         self.recorder.add(s, c.age, now, -1)
+        if self.support[s]:
+            self.recorder.support_episode(s, c.since, now, c.support_since)
         del self.members[s][c.id]
-        self.activation.on_exit(c)
+        self.activation.on_exit(c, now)
         if s == self.dagpenge:
             c.dp_used += now - c.entered
         elif s == self.employed and now - c.entered >= self.scenario.reearning_weeks:
@@ -377,6 +389,17 @@ class Simulation:
             c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
             return
         self._move(c, dest, now, cr.rule.name)
+
+    def _close_episodes(self) -> None:
+        """Record the spells and programmes still running at the horizon."""
+        rec, end = self.recorder, self.horizon
+        for s, members in enumerate(self.members):
+            for c in members.values():
+                if self.support[s]:
+                    rec.support_episode(s, c.since, end, c.support_since)
+                if c.effect is not None and c.effect.key[0] == "during":
+                    rec.programme_episode(s, c.effect.key[1], c.prog_since, end)
+        rec.flush()
 
     # -- observation ------------------------------------------------------------------------------
     def _observe(self):
