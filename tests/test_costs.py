@@ -213,3 +213,36 @@ def test_investment_needs_paired_replications():
     b = _cost_table([(0, 2015, "benefit", 1.0), (2, 2015, "benefit", 1.0)])
     with pytest.raises(ValueError, match="same replications"):
         costs.investment(a, b)
+
+
+def test_baseline_run_net_cost_within_stocks_times_rates(baseline, ben):
+    """A 1-year baseline run at 2 % scale: the 2015 net municipal benefit cost lies in a range
+    derived from the initial stocks × 2015 rates × (1 − refund).
+
+    Derivation: cost_2015 ≈ Σ_state stock × scale × weekly rate × 365/7 × (1 − refund share).
+    Lower bound: each state's lower age rate and highest 2015 refund (largest state share,
+    e.g. 50 % for kontanthjælp in company offers, 100 % for dagpenge in weeks 1-4); upper
+    bound: the higher age rate and the lowest refund (passive). Stocks in the baseline move
+    by less than 15 % a year (calibration target of the baseline, commit 3644a70), and at
+    2 % scale (≈ 500 full-time persons on benefit) the replication noise is a few per cent
+    (binomial, sd ≈ 1/√500 ≈ 4.5 % of a state's stock), so the bounds are widened by 20 %.
+    """
+    from sim.engine import simulate
+
+    sc = baseline.scaled(0.02)
+    run = simulate(sc, years=1, seed=3, replication=0)
+    df = costs.table(run, ben)
+    net = df[(df["year"] == 2015) & (df["kind"] == "benefit")]["net_municipal_dkk"].sum()
+    day = dt.date(2015, 7, 1)
+    lo = hi = 0.0
+    for state, stock in sc.stocks.items():
+        rate = ben.rates[state]
+        rates = [rate.at(day, 25), rate.at(day, 35)]
+        ref = ben.refunds.get(state)
+        shares = [x for v in ref.shares.at(day).values() for x in v] if ref else [0.0]
+        persons = stock * sc.scale
+        lo += persons * min(rates) * 365 / 7 * (1 - max(shares))
+        hi += persons * max(rates) * 365 / 7 * (1 - min(shares))
+    assert 0.8 * lo < net < 1.2 * hi, (lo, net, hi)
+    # and the range is informative: not wider than a factor 2.5
+    assert hi / lo < 2.5
