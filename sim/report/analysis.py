@@ -196,10 +196,18 @@ def net_cost_per_year(costs: pd.DataFrame) -> pd.DataFrame | None:
     net = next((c for c in costs.columns if "net" in c.lower()), None)
     if net is None or "year" not in costs.columns:
         return None
-    df = costs.copy()
+    df = full_years(costs)
     if "replication" not in df.columns:
         df["replication"] = 0
     return df.groupby(["replication", "year"])[net].sum().rename("net_dkk").reset_index()
+
+
+def full_years(costs: pd.DataFrame) -> pd.DataFrame:
+    """Only the calendar years a costs table covers in full (its ``days`` column, when it has one)."""
+    if "days" not in costs.columns:
+        return costs.copy()
+    days = costs.groupby("year")["days"].max()
+    return costs[costs["year"].isin(days[days >= 365].index)].copy()
 
 
 def start_date(run: Run) -> dt.date:

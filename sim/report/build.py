@@ -241,11 +241,49 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
                                "band": fmt.interval(r.low / 1e6, r.high / 1e6, 1, lang, sign=True)}
                               for r in dn.itertuples()],
                      "payback": (str(pb) if pb is not None else
-                                 _t(lang, "ikke inden for perioden", "not within the horizon"))}
+                                 _t(lang, "ikke inden for perioden", "not within the horizon")),
+                     "investment": _investment(bc, ac, lang) if pair.paired else None}
     return ({"name": alt.name, "empty": False, "years": [str(y) for y in years], "rows": rows,
              "paired": pair.paired, "n": pair.replications, "reason": pair.reason,
              "chart": out_charts[0].name, "headline": headline, "money": money,
              "manifest": _manifest_rows(alt, lang)}, out_charts)
+
+
+INVESTMENT_ROWS = (
+    ("extra_activation_dkk", "Ekstra udgift til aktivering", "Extra activation spending"),
+    ("benefit_saving_dkk", "Besparelse på forsørgelse", "Saving on benefits"),
+    ("net_saving_dkk", "Nettobesparelse", "Net saving"),
+    ("cumulative_net_saving_dkk", "Akkumuleret nettobesparelse", "Cumulative net saving"),
+)
+
+
+def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) -> dict | None:
+    """The investeringsmodel of sim.costs (activation spent against benefits saved), when the tables allow it."""
+    from .. import costs
+    if "kind" not in base_costs.columns or "kind" not in alt_costs.columns:
+        return None
+    b, a = analysis.full_years(base_costs), analysis.full_years(alt_costs)
+    try:
+        inv = costs.investment(b, a)
+    except (ValueError, KeyError):
+        return None
+    years = sorted(inv.years["year"].unique())
+    rows = []
+    for key, da, en in INVESTMENT_ROWS:
+        sub = inv.years[inv.years["measure"] == key].set_index("year")
+        rows.append({"name": _t(lang, da, en), "cells": [
+            {"value": fmt.dkk_millions(sub.loc[y, "p50"], 1, lang, sign=True),
+             "band": fmt.interval(sub.loc[y, "p5"] / 1e6, sub.loc[y, "p95"] / 1e6, 1, lang, sign=True)}
+            for y in years]})
+    pb = inv.payback.iloc[0]
+    def label(x) -> str:
+        if x == costs.NOT_WITHIN or (isinstance(x, float) and not math.isfinite(x)):
+            return _t(lang, "ikke inden for perioden", "not within the horizon")
+        return str(int(float(x)))
+    return {"years": [str(y) for y in years], "rows": rows,
+            "payback_mean": label(pb["payback_year_of_mean"]),
+            "payback_band": f"{label(pb['payback_year_p5'])} {fmt.DASH} {label(pb['payback_year_p95'])}",
+            "share_paid_back": fmt.percent(float(pb["share_paid_back"]), 0, lang)}
 
 
 def _manifest_rows(run: Run, lang: str) -> list[tuple[str, str]]:

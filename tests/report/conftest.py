@@ -6,12 +6,16 @@ exits from dagpenge to work (same seed, so paired), and the baseline under a hos
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sim import output
+import pandas as pd
+
+from sim import costs, output
+from sim.engine import simulate
 from sim.runner import run
 from sim.spec import load_scenario
 
@@ -31,6 +35,14 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     for key, sc in (("base", base), ("faster", faster), ("hostile", hostile)):
         res = run(sc, years=YEARS, replications=REPS, seed=SEED, workers=1)
         out[key] = output.write(res, root / key)
+    # The same two runs with the cost table sim.costs computes per replication, written as
+    # costs.csv, as a run directory will hold it once the runner writes costs.
+    for key, sc in (("base", base), ("faster", faster)):
+        d = root / f"{key}_costs"
+        shutil.copytree(out[key], d)
+        pd.concat([costs.table(simulate(sc, years=YEARS, seed=SEED, replication=r)) for r in range(REPS)],
+                  ignore_index=True).to_csv(d / "costs.csv", index=False)
+        out[f"{key}_costs"] = d
     return out
 
 
@@ -46,9 +58,6 @@ def page(runs, tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture(scope="session")
 def hostile_page(runs, tmp_path_factory) -> Path:
     """The report of a run whose scenario, goals table and observed figures carry markup."""
-    import shutil
-
-    import pandas as pd
     from sim.report import build
     tmp = tmp_path_factory.mktemp("hostile")
     d = tmp / "run"

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.report import analysis, build, labels
+from sim.report import format as fmt
 from sim.report.data import load_run
 
 from ..conftest import ROOT
@@ -91,13 +92,25 @@ def test_english_with_lang_en(runs, tmp_path):
     assert "Fuldtidspersoner" not in text
 
 
-def test_costs_and_payback_are_shown_when_the_runs_have_costs(runs, tmp_path):
+def test_costs_and_the_investment_view_from_real_cost_tables(runs, tmp_path):
+    text = build(runs["base_costs"], (runs["faster_costs"],), out=tmp_path / "c.html",
+                 quiet=True).read_text(encoding="utf-8")
+    c = pd.read_csv(runs["base_costs"] / "costs.csv")
+    net_2015 = c[c["year"] == 2015].groupby("replication")["net_municipal_dkk"].sum().median()
+    assert f'<td class="num">{fmt.dkk_millions(net_2015, 1)}</td>' in text  # the yearly table, Danish
+    assert "net_cost" in re.findall(r'data-chart="([^"]+)"', text)
+    assert "Investeringsmodellen" in text and "Besparelse på forsørgelse" in text
+    assert re.search(r'class="payback">(\d{4}|ikke inden for perioden)<', text)
+    assert "2017" not in re.search(r'id="costs">(.*?)</table>', text, re.S).group(1)  # partial year left out
+
+
+def test_payback_from_a_costs_table_without_kinds(runs, tmp_path):
     import shutil
     dirs = {}
     for key, saving in (("base", 0.0), ("faster", 1.0)):
         d = tmp_path / key
         shutil.copytree(runs[key], d)
-        # a costs table as the costs helper writes it (long: replication, year, state, DKK)
+        # net cost only: +3 mio. kr. in 2015, -4 in 2016 in the scenario -> pays back in 2016
         pd.DataFrame([{"replication": r, "year": y, "state": "dagpenge",
                        "net_municipal_dkk": 50e6 + (3e6 if y == 2015 else -4e6) * saving + r * 1e4}
                       for r in range(4) for y in (2015, 2016)]).to_csv(d / "costs.csv", index=False)
@@ -105,7 +118,7 @@ def test_costs_and_payback_are_shown_when_the_runs_have_costs(runs, tmp_path):
     text = build(dirs["base"], (dirs["faster"],), out=tmp_path / "c.html", quiet=True).read_text(encoding="utf-8")
     assert "50,0\u00a0mio.\u00a0kr." in text                       # baseline net cost per year
     assert "+3,0\u00a0mio.\u00a0kr." in text and "\u22124,0\u00a0mio.\u00a0kr." in text
-    assert re.search(r"Tilbagebetalingsår.*?<strong>2016</strong>", text, re.S)
+    assert re.search(r'class="payback">2016<', text)
 
 
 def test_sections_without_data_say_so(page):
