@@ -365,7 +365,7 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
     say("judging plan goals")
     gtab = run.table("goals")
     if gtab is not None:
-        judged, goal_origin = goals.from_table(gtab), "table"
+        judged, goal_origin = goals.from_table(gtab, lang), "table"
     else:
         judged, goal_origin = [goals.judge(g, run.indicators, lang) for g in goals.PLAN_2015], "plan2015"
 

@@ -112,23 +112,39 @@ def judge(goal: Goal, indicators: pd.DataFrame, lang: str = "da") -> Judged:
     return Judged(goal, label, share, status(share), float(change.median()))
 
 
-def from_table(goals: pd.DataFrame) -> list[Judged]:
-    """Read a ``goals.csv`` written by another command: a label, a share of replications, a status.
+def from_table(goals: pd.DataFrame, lang: str = "da", scenario: str | None = None) -> list[Judged]:
+    """Read a ``goals.csv`` written by ``caseflow run`` / ``compare`` (docs/outputs.md).
 
-    Columns are found by name (``label``/``goal``, ``share_met``/``probability``/``share``,
-    ``status``); a status written as words ("at risk") is normalised; a missing status is
-    derived from the share with :func:`status`.
+    Columns are found by name, in this order of preference: label (``label_da`` or
+    ``label_en`` by language, ``label``, ``goal``), share (``share_met``, ``probability``),
+    change (``mean_change``), target (``required_change``), ``source`` and ``status``. A
+    status written as words ("at risk") is normalised; a missing one is derived from the
+    share with :func:`status`. With ``scenario``, only that scenario's rows (a comparison's
+    goals table holds every scenario).
     """
     def col(*names):
-        return next((c for c in goals.columns if c.lower() in names), None)
-    lab = col("label", "label_da", "goal", "name", "key")
+        cols = {c.lower(): c for c in goals.columns}
+        return next((cols[n] for n in names if n in cols), None)
+    if scenario is not None and "scenario" in goals.columns and (goals["scenario"] == scenario).any():
+        goals = goals[goals["scenario"] == scenario]
+    lab = col("label_da" if lang == "da" else "label_en", "label", "label_en", "label_da", "goal", "name", "key")
     share = col("share_met", "probability", "share", "p_met")
+    change = col("mean_change", "median_change", "change")
+    target = col("required_change", "target")
+    source = col("source")
     st = col("status")
     out = []
     for _, row in goals.iterrows():
         p = float(row[share]) if share and pd.notna(row[share]) else math.nan
-        s = str(row[st]).strip().lower().replace(" ", "_").replace("-", "_") if st else ""
+        s = str(row[st]).strip().lower().replace(" ", "_").replace("-", "_") if st and pd.notna(row[st]) else ""
         if s not in ("met", "at_risk", "missed", "unknown"):
             s = status(p)
-        out.append(Judged(None, str(row[lab]) if lab else "?", p, s, math.nan))
+        goal = None
+        if target and pd.notna(row[target]):
+            t = float(row[target])
+            goal = Goal(str(row[col("goal", "key") or lab]), str(row[col("indicator") or lab]), "", "", t,
+                        "fall" if t < 0 else "rise", str(row[lab]), str(row[lab]),
+                        str(row[source]) if source and pd.notna(row[source]) else "")
+        ch = float(row[change]) if change and pd.notna(row[change]) else math.nan
+        out.append(Judged(goal, str(row[lab]) if lab else "?", p, s, ch))
     return out
