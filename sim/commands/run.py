@@ -22,7 +22,7 @@ def execute(args) -> int:
     from .. import output
     from ..runner import run
     check_scenario_args(args)
-    scenario = load(args.scenario, args.scale)
+    scenario = load(args.scenario, args.scale, args.set)
     t0 = time.perf_counter()
     res = run(scenario, args.years, args.replications, args.seed, args.workers,
               progress=not args.quiet)
