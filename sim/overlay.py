@@ -85,7 +85,14 @@ def resolve(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> Layered
     out = Layered({})
     _load_layer(path, out, root, chain=())
     for text in sets:
-        _merge(out.data, parse_set(text), COMMAND_LINE, out.provenance, "")
+        path, value = parse_set(text)
+        table, prefix = out.data, ""
+        for part in path[:-1]:  # a --set names one value: walk to it, then merge just that key
+            if not isinstance(table.get(part), dict):
+                table[part] = {}
+                out.provenance.setdefault(_join(prefix, part), COMMAND_LINE)
+            table, prefix = table[part], _join(prefix, part)
+        _merge(table, {path[-1]: value}, COMMAND_LINE, out.provenance, prefix)
     out.sets = tuple(sets)
     return out
 
@@ -133,8 +140,13 @@ def _parent_path(path: Path, rel: str, root: Path) -> Path:
     return target
 
 
-def parse_set(text: str) -> dict[str, Any]:
-    """``key.path=value`` with a TOML value (``0.3``, ``"text"``, ``[{ from = 2016-01-01, value = 8 }]``)."""
+def parse_set(text: str) -> tuple[list[str], Any]:
+    """``key.path=value`` with a TOML value (``0.3``, ``"text"``, ``[{ from = 2016-01-01, value = 8 }]``).
+
+    Returns the key's parts and the value. A ``--set`` writes one value: setting
+    ``business_cycle.values.2016`` changes that year only (a file writing the ``values``
+    table replaces it as a whole).
+    """
     if "=" not in text:
         raise SpecError(COMMAND_LINE, f"--set {text}", "expected KEY.PATH=VALUE")
     key, value = text.split("=", 1)
@@ -142,10 +154,18 @@ def parse_set(text: str) -> dict[str, Any]:
     if not key or key.split(".")[0].strip('"') == "extends":
         raise SpecError(COMMAND_LINE, f"--set {text}", "needs a dotted key other than 'extends'")
     try:
-        return tomllib.loads(f"{key} = {value}")
+        node: Any = tomllib.loads(f"{key} = 0")
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(COMMAND_LINE, f"--set {key}", f"not a TOML dotted key ({exc})") from None
+    path = []
+    while isinstance(node, dict):
+        (k, node), = node.items()
+        path.append(k)
+    try:
+        return path, tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(COMMAND_LINE, f"--set {key}",
-                        f"not a TOML key and value ({exc}); text needs quotes: key=\"text\"") from None
+                        f"not a TOML value ({exc}); text needs quotes: key=\"text\"") from None
 
 
 # ---------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import levers
 from .calendar import Dated
 from .errors import SpecError
+from .overlay import SPLICE_FLOOR
 from .schema import Node, check_number, read_toml
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -259,6 +261,7 @@ def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
     _read_inflows(ctx, scen.node("inflows"))
     _read_activation(ctx, scen.node("activation"))
     _read_cycle(ctx, scen.node("business_cycle"))
+    levers.apply(ctx, scen.node("levers", None))  # compiled into hazards and rule shares
     scen.done()
 
     return Scenario(
@@ -373,9 +376,14 @@ class _Context:
             when = entry.date("from")
             if dates and when <= dates[-1]:
                 raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
-            dates.append(when)
-            values.append(parse(entry, None, None))
+            v = parse(entry, None, None)
             entry.done()
+            if values and v == values[-1]:
+                continue  # no change on this date (e.g. an override spliced at the same value)
+            dates.append(when)
+            values.append(v)
+        if len(values) == 1 and dates[0] <= SPLICE_FLOOR:
+            return Dated.constant(values[0])  # a plain value spliced under a dated override
         return Dated(tuple(dates), tuple(values))
 
 
