@@ -38,3 +38,19 @@ def load(path: str, scale: float = 1.0, sets: list[str] | tuple[str, ...] = ()):
     from ..spec import load_scenario
     scenario = load_scenario(path, sets=tuple(sets))
     return scenario.scaled(scale) if scale != 1.0 else scenario
+
+
+def add_goals_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--goals", default=None, metavar="FILE",
+                   help="plan goals file (default calibration/goals/aalborg_2015.toml; "
+                        "'none' to skip)")
+
+
+def load_plan(path: str | None):
+    """The plan goals to judge a run against, or None ('none', or no default file installed)."""
+    from ..goals import DEFAULT_GOALS, load_goals
+    if path and path.lower() == "none":
+        return None
+    if path is None and not DEFAULT_GOALS.exists():
+        return None
+    return load_goals(path)
