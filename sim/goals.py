@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import SpecError
 from .schema import Node, read_toml
 
 DEFAULT_GOALS = Path(__file__).resolve().parents[1] / "calibration" / "goals" / "aalborg_2015.toml"
@@ -107,7 +108,9 @@ def evaluate(plan: Plan, indicators: pd.DataFrame, scale: float = 1.0, scenario:
     rows = []
     for g in plan.goals:
         if g.indicator not in indicators.columns:
-            raise KeyError(f"{plan.file}: goals.{g.name}.indicator: no indicator {g.indicator!r}")
+            known = [c for c in indicators.columns if c not in ("replication", "date", "week", "year_ending")]
+            raise SpecError(plan.file, f"goals.{g.name}.indicator",
+                            f"no indicator {g.indicator!r}; known: {', '.join(known)}")
         by_date = indicators.pivot_table(index="replication", columns="date", values=g.indicator)
         end = g.end.isoformat()
         start = g.start.isoformat() if g.start else None
