@@ -132,28 +132,50 @@ def differences(base: Results, alt: Results, slug: str, confidence: float = CONF
     return out[DIFF_COLUMNS]
 
 
-def _costs(results: list[Results], slugs: list[str], confidence: float) -> pd.DataFrame | None:
-    """Net municipal cost differences, once ``sim.costs`` exists (the costs helper's module).
+def cost_long(res: Results) -> pd.DataFrame:
+    """Net municipal cost (DKK) per replication, kind (benefit, activation, total) and year."""
+    c = res.costs
+    by_kind = c.groupby(["replication", "kind", "year"], sort=True)["net_municipal_dkk"].sum().reset_index()
+    total = c.groupby(["replication", "year"], sort=True)["net_municipal_dkk"].sum().reset_index()
+    total["kind"] = "total"
+    out = pd.concat([by_kind, total], ignore_index=True)
+    out["name"] = "net_municipal_dkk:" + out["kind"]
+    out["period"] = out["year"].astype(str)
+    return out.rename(columns={"net_municipal_dkk": "x"})[["replication", "name", "period", "x"]]
 
-    Extension point: when ``sim.costs.yearly(results) -> DataFrame[replication, name, period, x]``
-    (net municipal cost in DKK per item and year) is available, its paired differences
-    join ``differences.csv`` with ``measure = "cost"``. Until then there are no cost rows.
+
+def _costs(results: list[Results], slugs: list[str], confidence: float) -> pd.DataFrame | None:
+    """Paired net municipal cost differences (``measure = "cost"``) from :mod:`sim.costs`.
+
+    None when the runner produced no cost tables (an engine without the arrays costs need).
     """
-    try:
-        from . import costs  # type: ignore[attr-defined]
-    except ImportError:
+    if any(r.costs is None for r in results):
         return None
-    yearly = getattr(costs, "yearly", None)
-    if yearly is None:
-        return None
-    base = yearly(results[0])
+    base = cost_long(results[0])
     parts = []
     for r, slug in zip(results[1:], slugs[1:]):
-        d = paired(base, yearly(r), ["name", "period"], confidence)
+        d = paired(base, cost_long(r), ["name", "period"], confidence)
         d.insert(0, "measure", "cost")
         d.insert(0, "scenario", slug)
         parts.append(d[DIFF_COLUMNS])
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def investments(comp: "Comparison") -> pd.DataFrame | None:
+    """The investment view per scenario (sim.costs.investment): payback and savings by year."""
+    if comp.costs is None:
+        return None
+    from .costs import investment
+    rows = []
+    for r, slug in zip(comp.results[1:], comp.slugs[1:]):
+        inv = investment(comp.baseline.costs, r.costs)
+        y = inv.years.copy()
+        y.insert(0, "scenario", slug)
+        pb = inv.payback.iloc[0].to_dict()
+        for k, v in pb.items():
+            y[k] = v
+        rows.append(y)
+    return pd.concat(rows, ignore_index=True) if rows else None
 
 
 def summary(comp: Comparison, states: tuple[str, ...] | None = None) -> str:

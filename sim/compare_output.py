@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import __version__, output  # noqa: E402
-from .compare import CONFIDENCE, Comparison  # noqa: E402
+from .compare import CONFIDENCE, Comparison, investments  # noqa: E402
 from .goals import Goal  # noqa: E402,F401  (documented in the goals sheet)
 
 CORE_STATES = ("dagpenge", "kontanthjaelp_jobparat", "kontanthjaelp_aktivitetsparat",
@@ -63,6 +63,9 @@ def write(comp: Comparison, out: str | Path, meta: dict, lang: str = "en") -> Pa
             output.write(res, tmp / slug, engine=meta.get("engine", "simpy"),
                          extra={"goals.csv": goals} if goals is not None else None)
         comp.differences.to_csv(tmp / "differences.csv", index=False)
+        inv = investments(comp)
+        if inv is not None:
+            inv.to_csv(tmp / "investment.csv", index=False)
         if not comp.goals.empty:
             comp.goals.to_csv(tmp / "goals.csv", index=False)
         workbook(comp, tmp / "comparison.xlsx", meta, lang)
@@ -105,8 +108,11 @@ def workbook(comp: Comparison, path: Path, meta: dict, lang: str) -> None:
               "indicators": _indicator_bands(comp), "runs": runs}
     if comp.costs is not None:
         sheets["costs"] = comp.costs
+        inv = investments(comp)
+        if inv is not None:
+            sheets["investment"] = inv
     names_da = {"differences": "forskelle", "goals": "mål", "stocks": "bestande",
-                "indicators": "indikatorer", "runs": "kørsler", "costs": "udgifter"}
+                "indicators": "indikatorer", "runs": "kørsler", "costs": "udgifter", "investment": "investering"}
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, df in sheets.items():
             df = df.copy()
@@ -185,11 +191,15 @@ def charts(comp: Comparison, out: Path, lang: str) -> None:
         plt.close(fig)
 
     if comp.costs is not None and not comp.costs.empty:
-        c = comp.costs.groupby(["scenario", "period"])[["difference"]].sum().reset_index()
+        c = comp.costs[comp.costs["name"] == "net_municipal_dkk:total"]
         fig, ax = plt.subplots(figsize=(8, 4.5))
-        for slug in comp.slugs[1:]:
+        for k, slug in enumerate(comp.slugs[1:]):
             sub = c[c["scenario"] == slug]
-            ax.plot(sub["period"], sub["difference"], marker="o", label=slug)
+            x = sub["period"].astype(int) + (k - (len(comp.slugs) - 2) / 2) * 0.08
+            res = comp.results[comp.slugs.index(slug)]
+            ax.errorbar(x, sub["difference"], yerr=[sub["difference"] - sub["ci_low"],
+                        sub["ci_high"] - sub["difference"]], marker="o", capsize=3,
+                        label=_title(res, slug, lang))
         ax.axhline(0, color="black", lw=0.8)
         ax.set_ylabel(t["cost"])
         ax.set_title(t["cost_title"])

@@ -85,12 +85,13 @@ def test_compare_writes_the_documented_layout(tmp_path):
     # the baseline against itself: common random numbers make every difference exactly zero
     same = d[d["scenario"] == "aalborg_2015-2"]
     assert len(same) > 0 and (same["difference"] == 0).all() and not same["distinguishable"].any()
-    assert set(d["measure"]) == {"fte", "indicator"}
+    assert set(d["measure"]) == {"fte", "indicator", "cost"}
+    assert (out / "investment.csv").is_file() and (out / "costs.png").is_file()
     goals = pd.read_csv(out / "goals.csv")
     assert set(goals["scenario"]) == {"aalborg_2015", "aalborg_2015-2", "hyppigere_samtaler"}
     assert set(goals["status"]) <= {"met", "at risk", "missed", "not simulated"}
     sheets = pd.ExcelFile(out / "comparison.xlsx").sheet_names
-    assert sheets == ["forskelle", "mål", "bestande", "indikatorer", "kørsler"]
+    assert sheets == ["forskelle", "mål", "bestande", "indikatorer", "kørsler", "udgifter", "investering"]
     assert "forskel" in pd.read_excel(out / "comparison.xlsx", sheet_name="forskelle").columns
     m = json.loads((out / "manifest.json").read_text())
     assert m["baseline"] == "aalborg_2015" and m["seed"] == 4 and len(m["runs"]) == 3
