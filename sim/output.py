@@ -26,6 +26,8 @@ def write(results: Results, out: str | Path, engine: str = "simpy", wall: float 
         results.activation.to_csv(tmp / "activation.csv", index=False)
         results.indicators.to_csv(tmp / "indicators.csv", index=False)
         results.indicator_bands().to_csv(tmp / "indicators_summary.csv", index=False)
+        if getattr(results, "costs", None) is not None:  # sim.costs tables, per replication
+            results.costs.to_csv(tmp / "costs.csv", index=False)
         for name, table in (extra or {}).items():
             table.to_csv(tmp / name, index=False)
         manifest = {

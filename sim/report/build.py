@@ -22,7 +22,7 @@ from .. import __version__
 from ..errors import SpecError
 from . import analysis, charts, goals, labels
 from . import format as fmt
-from .data import Observation, Run, load_observed, load_run
+from .data import Comparison, Observation, Run, expand, load_comparison, load_observed, load_run
 from .html import render
 
 OBSERVED_DIR = Path("calibration") / "observed"
@@ -69,14 +69,33 @@ def _scenario(run: Run):
 
 
 def _municipality(run: Run) -> str | None:
-    path = _scenario_path(run)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f).get("scenario", {}).get("municipality")
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return None
+    """``[scenario] municipality`` of the run's scenario file, following ``extends`` (data only)."""
+    path, seen = _scenario_path(run), set()
+    while path is not None and path not in seen and len(seen) < 20:
+        seen.add(path)
+        try:
+            with open(path, "rb") as f:
+                doc = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+        m = doc.get("scenario", {}).get("municipality") if isinstance(doc.get("scenario"), dict) else None
+        if isinstance(m, str):
+            return m
+        parent = doc.get("extends")
+        parent = parent[0] if isinstance(parent, list) and parent else parent
+        path = (path.parent / parent) if isinstance(parent, str) else None
+    return None
+
+
+def display_name(run: Run, lang: str, comparison: Comparison | None = None) -> str:
+    """The scenario's Danish title in a Danish report when one is known, else its name."""
+    if lang == "da":
+        entry = comparison.entry(run.path.name) if comparison else {}
+        if entry.get("title_da"):
+            return str(entry["title_da"])
+        if run.manifest.get("title_da"):
+            return str(run.manifest["title_da"])
+    return run.name
 
 
 def default_observed(run: Run) -> Path | None:
@@ -115,7 +134,7 @@ def _groups_table(yb: pd.DataFrame, lang: str) -> dict:
     return {"years": [str(y) for y in years], "rows": rows}
 
 
-def _summary(ctx_lang: str, run: Run, yb: pd.DataFrame, judged: list, cost: dict | None,
+def _summary(ctx_lang: str, run: Run, name: str, yb: pd.DataFrame, judged: list, cost: dict | None,
              comparisons: list[dict]) -> str:
     lang = ctx_lang
     tot = yb[yb["group"] == analysis.TOTAL].set_index("year")
@@ -124,7 +143,6 @@ def _summary(ctx_lang: str, run: Run, yb: pd.DataFrame, judged: list, cost: dict
     y0, y1 = int(tot.index.min()), int(tot.index.max())
     a, b = tot.loc[y0, "p50"], tot.loc[y1, "p50"]
     change = b / a - 1 if a else math.nan
-    name = run.name
     parts = []
     if y0 == y1:
         parts.append(_t(lang,
@@ -199,17 +217,29 @@ def _cost_summary(run: Run, lang: str) -> tuple[dict | None, pd.DataFrame | None
             b)
 
 
+def _shared_comparison(base: Run, alt: Run) -> Comparison | None:
+    """The ``caseflow compare`` directory both runs belong to, if any (its tables are used first)."""
+    if base.path.resolve().parent != alt.path.resolve().parent:
+        return None
+    comp = load_comparison(alt.path.resolve().parent)
+    if comp is None or comp.manifest.get("baseline") != base.path.name:
+        return None
+    return comp
+
+
 def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) -> tuple[dict, list]:
     """One scenario against the baseline: per group and year, paired differences with 90 % intervals."""
+    comp = _shared_comparison(base, alt)
+    name = display_name(alt, lang, comp)
     _, _, alt_yr = _yearly_bands(alt)
     pair = analysis.pairing(base, alt)
     diff = analysis.differences(base_yr, alt_yr, ["group", "year"], "fte", pair.paired)
     out_charts = []
     if diff.empty:
-        return {"name": alt.name, "empty": True}, out_charts
+        return {"name": name, "empty": True}, out_charts
     last = int(diff["year"].max())
     final = diff[diff["year"] == last]
-    title = _t(lang, f"»{alt.name}« mod basis, {last}", f"“{alt.name}” against baseline, {last}")
+    title = _t(lang, f"»{name}« mod basis, {last}", f"“{name}” against baseline, {last}")
     out_charts.append(charts.differences(final, lang, title, f"difference_{idx + 1}"))
     years = sorted(diff["year"].unique())
     rows = []
@@ -225,14 +255,15 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
                        "clear": bool(sub.loc[y, "distinguishable"])} for y in years]})
     tot = final[final["group"] == analysis.TOTAL].iloc[0]
     headline = _t(lang,
-        f"Scenariet »{alt.name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"Scenariet »{name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
         f"fuldtidspersoner i {last} (90\u00a0%-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
-        f"The scenario “{alt.name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"The scenario “{name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
         f"full-time persons in {last} (90\u00a0% interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
-    # money: net municipal cost difference and payback, when both runs have costs
-    money = None
+    # money: net municipal cost difference and payback. A comparison directory's own
+    # differences.csv and investment.csv come first; else computed from both runs' costs.csv.
+    money = _money_from_comparison(comp, alt.path.name, set(int(y) for y in years), lang) if comp else None
     bc, ac = base.table("costs"), alt.table("costs")
-    if bc is not None and ac is not None:
+    if money is None and bc is not None and ac is not None:
         bn, an = analysis.net_cost_per_year(bc), analysis.net_cost_per_year(ac)
         if bn is not None and an is not None:
             dn = analysis.differences(bn, an, ["year"], "net_dkk", pair.paired)
@@ -243,10 +274,34 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
                      "payback": (str(pb) if pb is not None else
                                  _t(lang, "ikke inden for perioden", "not within the horizon")),
                      "investment": _investment(bc, ac, lang) if pair.paired else None}
-    return ({"name": alt.name, "empty": False, "years": [str(y) for y in years], "rows": rows,
+    return ({"name": name, "empty": False, "years": [str(y) for y in years], "rows": rows,
              "paired": pair.paired, "n": pair.replications, "reason": pair.reason,
              "chart": out_charts[0].name, "headline": headline, "money": money,
              "manifest": _manifest_rows(alt, lang)}, out_charts)
+
+
+def _money_from_comparison(comp: Comparison, slug: str, full_years: set[int], lang: str) -> dict | None:
+    """Net municipal cost difference (differences.csv) and investment view (investment.csv) of one scenario."""
+    d = comp.differences
+    if d is None or not {"scenario", "measure", "name", "period", "difference", "ci_low", "ci_high"} <= set(d.columns):
+        return None
+    d = d[(d["scenario"] == slug) & (d["measure"] == "cost") & (d["name"] == "net_municipal_dkk:total")]
+    d = d[pd.to_numeric(d["period"], errors="coerce").isin(full_years)]
+    if d.empty:
+        return None
+    rows = [{"year": str(int(float(r.period))), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
+             "band": fmt.interval(r.ci_low / 1e6, r.ci_high / 1e6, 1, lang, sign=True)} for r in d.itertuples()]
+    cum = d.assign(year=pd.to_numeric(d["period"])).set_index("year")["difference"]
+    pb = analysis.payback_year(cum)
+    money = {"rows": rows, "source": "differences.csv",
+             "payback": str(pb) if pb is not None else _t(lang, "ikke inden for perioden", "not within the horizon"),
+             "investment": None}
+    inv = comp.investment
+    if inv is not None and {"scenario", "measure", "year", "p5", "p50", "p95"} <= set(inv.columns):
+        inv = inv[inv["scenario"] == slug]
+        if not inv.empty:
+            money["investment"] = _investment_view(inv, inv.iloc[0], lang, full_years)
+    return money
 
 
 INVESTMENT_ROWS = (
@@ -267,19 +322,32 @@ def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) ->
         inv = costs.investment(b, a)
     except (ValueError, KeyError):
         return None
-    years = sorted(inv.years["year"].unique())
+    return _investment_view(inv.years, inv.payback.iloc[0], lang)
+
+
+def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[int] | None = None) -> dict:
+    """Rows of the investment view (bands per measure and year) and its payback summary."""
+    from .. import costs
+    yt = years_table if only_years is None else years_table[years_table["year"].isin(only_years)]
+    years = sorted(int(y) for y in yt["year"].unique())
     rows = []
     for key, da, en in INVESTMENT_ROWS:
-        sub = inv.years[inv.years["measure"] == key].set_index("year")
+        sub = yt[yt["measure"] == key].set_index("year")
+        if sub.empty:
+            continue
         rows.append({"name": _t(lang, da, en), "cells": [
             {"value": fmt.dkk_millions(sub.loc[y, "p50"], 1, lang, sign=True),
              "band": fmt.interval(sub.loc[y, "p5"] / 1e6, sub.loc[y, "p95"] / 1e6, 1, lang, sign=True)}
             for y in years]})
-    pb = inv.payback.iloc[0]
+
     def label(x) -> str:
-        if x == costs.NOT_WITHIN or (isinstance(x, float) and not math.isfinite(x)):
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            v = math.nan  # "not within horizon", as sim.costs writes it
+        if x == costs.NOT_WITHIN or not math.isfinite(v):
             return _t(lang, "ikke inden for perioden", "not within the horizon")
-        return str(int(float(x)))
+        return str(int(v))
     return {"years": [str(y) for y in years], "rows": rows,
             "payback_mean": label(pb["payback_year_of_mean"]),
             "payback_band": f"{label(pb['payback_year_p5'])} {fmt.DASH} {label(pb['payback_year_p95'])}",
@@ -331,8 +399,10 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
         raise SpecError("<command line>", "--lang", f"must be one of {', '.join(fmt.LANGS)}")
     say = Progress(quiet)
     say(f"reading {run_dir}")
-    run = load_run(run_dir)
-    others = [load_run(c) for c in compare]
+    base_dir, alt_dirs = expand(run_dir, tuple(compare))
+    run = load_run(base_dir)
+    others = [load_run(c) for c in alt_dirs]
+    comparison = load_comparison(run.path.resolve().parent)
     obs_path = Path(observed) if observed else default_observed(run)
     obs: list[Observation] = load_observed(obs_path) if obs_path else []
     scale = float(run.manifest.get("scale", 1.0) or 1.0)
@@ -397,10 +467,11 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
                       "definition": o.definition, "source": o.source} for o in obs]
     context = {
         "lang": lang,
-        "title": _t(lang, f"Fremskrivning af forsørgelsen: {run.name}", f"Caseload forecast: {run.name}"),
+        "title": _t(lang, f"Fremskrivning af forsørgelsen: {display_name(run, lang, comparison)}",
+                    f"Caseload forecast: {run.name}"),
         "generated": dt.date.today().isoformat() if os.environ.get("SOURCE_DATE_EPOCH") is None else
                      dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date().isoformat(),
-        "summary": _summary(lang, run, yb, judged, cost, comparisons),
+        "summary": _summary(lang, run, display_name(run, lang, comparison), yb, judged, cost, comparisons),
         "scale": fmt.percent(scale, 0, lang) if scale != 1 else None,
         "goals": _goal_rows(judged, lang), "goal_origin": goal_origin,
         "groups": _groups_table(yb, lang),

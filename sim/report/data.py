@@ -129,3 +129,53 @@ def load_observed(path: str | Path) -> list[Observation]:
         out.append(Observation(row["group"], str(row["date"]), float(row["value"]), row["unit"],
                                row["definition"], row["source"], row.get("note", "")))
     return out
+
+
+@dataclass
+class Comparison:
+    """What a ``caseflow compare`` directory holds besides its run directories (docs/outputs.md)."""
+
+    path: Path
+    manifest: dict
+    differences: pd.DataFrame | None
+    investment: pd.DataFrame | None
+
+    def entry(self, slug: str) -> dict:
+        return next((r for r in self.manifest.get("runs", []) if r.get("slug") == slug), {})
+
+
+def _json(path: Path) -> dict | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def is_comparison(path: str | Path) -> bool:
+    m = _json(Path(path) / "manifest.json")
+    return bool(m) and "baseline" in m and "runs" in m
+
+
+def load_comparison(path: str | Path) -> Comparison | None:
+    """The comparison directory at ``path``, or None if it is not one."""
+    p = Path(path)
+    if not is_comparison(p):
+        return None
+    def opt(name):
+        return _csv(p / name) if (p / name).is_file() else None
+    return Comparison(p, _json(p / "manifest.json"), opt("differences.csv"), opt("investment.csv"))
+
+
+def expand(run_dir: str | Path, compare: tuple = ()) -> tuple[Path, list[Path]]:
+    """A comparison directory stands for its baseline and scenarios; a run directory for itself."""
+    p = Path(run_dir)
+    comp = load_comparison(p)
+    if comp is None:
+        return p, [Path(c) for c in compare]
+    base = comp.manifest["baseline"]
+    slugs = [r.get("slug") for r in comp.manifest["runs"] if r.get("slug") and r.get("slug") != base]
+    for s in [base, *slugs]:
+        if not (p / s).is_dir():
+            raise SpecError(str(p / "manifest.json"), "runs", f"run directory {s!r} is missing")
+    return p / base, [p / s for s in slugs] + [Path(c) for c in compare]

@@ -75,7 +75,7 @@ def test_every_chart_is_present_and_decodes(loaded):
         return Array.from(document.images).map(i => ({name: i.dataset.chart, complete: i.complete,
             w: i.naturalWidth, h: i.naturalHeight, shown: i.getBoundingClientRect().width}));""")
     expected = {p.stem for p in out.with_name("report_charts").glob("*.svg")}
-    assert {i["name"] for i in imgs} == expected and len(imgs) == 4
+    assert {i["name"] for i in imgs} == expected and len(imgs) == 5
     for i in imgs:
         assert i["complete"] and i["w"] > 0 and i["h"] > 0 and i["shown"] > 100, i
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -16,9 +17,14 @@ from sim.report import format as fmt
 from sim.report.data import load_run
 
 from ..conftest import ROOT
-from .conftest import HOSTILE
+from .conftest import FASTER_DA, HOSTILE
 
 SECTIONS = ["resume", "maal", "udvikling", "scenarier", "stroemme", "kilder"]
+CHARTS = {"fan_total", "fan_groups", "net_cost", "difference_1", "flows"}
+
+
+def _section(text: str, sid: str) -> str:
+    return re.search(rf'<section id="{sid}">(.*?)</section>', text, re.S).group(1)
 
 
 def test_sections_come_in_the_briefs_order(page):
@@ -30,33 +36,32 @@ def test_sections_come_in_the_briefs_order(page):
 def test_danish_words_and_number_format(page):
     _, text = page
     for word in ("Fuldtidspersoner", "Førtidspension", "Uddannelseshjælp", "Hvor går borgerne hen?",
-                 "Planens mål", "Kontanthjælp, jobparate"):
+                 "Planens mål", "Kontanthjælp, jobparate", "mio.\u00a0kr."):
         assert word in text
     summary = re.search(r'id="summary-text">(.*?)</p>', text, re.S).group(1)
-    assert "fuldtidspersoner på offentlig forsørgelse" in summary
+    assert "fuldtidspersoner på offentlig forsørgelse" in summary and FASTER_DA in summary
     assert re.search(r"\d,\d\u00a0%", summary), "a Danish percentage (decimal comma, space) in the summary"
 
 
 def test_page_is_self_contained(page):
-    out, text = page
+    _, text = page
     assert not re.search(r'(src|href)="(https?:)?//', text), "nothing is loaded from the network"
     assert "<script" not in text
     imgs = re.findall(r'<img src="([^"]+)"', text)
-    assert len(imgs) == 4  # total fan, group fans, one difference chart, flows
+    assert len(imgs) == len(CHARTS)
     assert all(s.startswith("data:image/svg+xml;base64,") for s in imgs)
 
 
 def test_charts_are_also_written_as_png_and_svg(page):
     out, text = page
     d = out.with_name("report_charts")
-    names = set(re.findall(r'data-chart="([^"]+)"', text))
-    assert names == {"fan_total", "fan_groups", "difference_1", "flows"}
-    for n in names:
+    assert set(re.findall(r'data-chart="([^"]+)"', text)) == CHARTS
+    for n in CHARTS:
         assert (d / f"{n}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert b"<svg" in (d / f"{n}.svg").read_bytes()[:2000]
 
 
-def test_yearly_total_is_the_sum_of_the_support_states_averaged_over_the_year(runs, page):
+def test_yearly_total_is_the_sum_of_the_support_states_averaged_over_the_year(runs):
     # Recompute the 2015 median of full-time persons on public support from stocks.csv by hand.
     st = pd.read_csv(runs["base"] / "stocks.csv")
     support = set(labels.public_support_states())
@@ -68,13 +73,56 @@ def test_yearly_total_is_the_sum_of_the_support_states_averaged_over_the_year(ru
     assert got == pytest.approx(per_rep.median())
 
 
+def test_group_differences_agree_with_caseflow_compare(runs):
+    # A one-state group: the report's own paired difference must equal differences.csv's.
+    d = pd.read_csv(runs["compare"] / "differences.csv")
+    row = d[(d["measure"] == "fte") & (d["name"] == "sygedagpenge") & (d["period"].astype(str) == "2016")].iloc[0]
+    yb = {k: analysis.yearly(analysis.group_fte(load_run(runs[k]))) for k in ("base", "faster")}
+    mine = analysis.differences(yb["base"], yb["faster"], ["group", "year"], "fte", paired=True)
+    mine = mine[(mine["group"] == "sygedagpenge") & (mine["year"] == 2016)].iloc[0]
+    assert mine["difference"] == pytest.approx(row["difference"], abs=1e-6)
+    assert (mine["low"], mine["high"]) == pytest.approx((row["ci_low"], row["ci_high"]), abs=1e-6)
+
+
 def test_comparison_is_paired_and_shows_the_scenario_effect(page):
     _, text = page
-    assert "Hurtigere i job fra dagpenge" in text
-    assert "Forskellene er parrede" in text
+    sec = _section(text, "scenarier")
+    assert FASTER_DA in sec and "Forskellene er parrede" in sec
     # faster exits to work: fewer on dagpenge, and the interval excludes zero (bold cell)
-    row = re.search(r"<td>A-dagpenge og arbejdsmarkedsydelse</td>(.*?)</tr>", text, re.S).group(1)
+    row = re.search(r"<td>A-dagpenge og arbejdsmarkedsydelse</td>(.*?)</tr>", sec, re.S).group(1)
     assert "\u2212" in row and 'class="num clear"' in row
+
+
+def _money(text: str) -> list[tuple[str, str]]:
+    sec = _section(text, "scenarier")
+    table = re.search(r"Forskel i nettoudgift</th>.*?<tbody>(.*?)</tbody>", sec, re.S).group(1)
+    return re.findall(r'<td>(\d{4})</td><td class="num">([^<]+)</td>', table)
+
+
+def test_cost_difference_and_investment_from_the_comparison_tables(runs, page):
+    _, text = page
+    d = pd.read_csv(runs["compare"] / "differences.csv")
+    d = d[(d["name"] == "net_municipal_dkk:total") & d["period"].astype(str).isin(["2015", "2016"])]
+    expected = [(str(p), fmt.dkk_millions(v, 1, sign=True)) for p, v in zip(d["period"], d["difference"])]
+    assert _money(text) == expected
+    sec = _section(text, "scenarier")
+    assert "Investeringsmodellen" in sec and "Besparelse på forsørgelse" in sec
+    assert re.search(r'class="payback">(\d{4}|ikke inden for perioden)<', sec)
+    c = pd.read_csv(runs["base"] / "costs.csv")
+    net_2015 = c[c["year"] == 2015].groupby("replication")["net_municipal_dkk"].sum().median()
+    costs_table = re.search(r'id="costs">(.*?)</table>', text, re.S).group(1)
+    assert f'<td class="num">{fmt.dkk_millions(net_2015, 1)}</td>' in costs_table
+    assert "2017" not in costs_table  # the partial last year is left out
+
+
+def test_loose_run_directories_give_the_same_money_as_the_comparison(runs, page, tmp_path):
+    # Copied out of the comparison directory, the report computes the paired differences itself.
+    for k in ("base", "faster"):
+        shutil.copytree(runs[k], tmp_path / k)
+    text = build(tmp_path / "base", (tmp_path / "faster",), out=tmp_path / "r.html",
+                 quiet=True).read_text(encoding="utf-8")
+    assert _money(text) == _money(page[1])
+    assert "Investeringsmodellen" in text
 
 
 def test_every_string_from_input_files_is_escaped(hostile_page):
@@ -86,28 +134,20 @@ def test_every_string_from_input_files_is_escaped(hostile_page):
     assert "&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;" in text  # a source from the observed file
 
 
-def test_english_with_lang_en(runs, tmp_path):
-    text = build(runs["base"], out=tmp_path / "en.html", lang="en", quiet=True).read_text(encoding="utf-8")
+def test_english_and_sections_without_data_say_so(runs, tmp_path):
+    text = build(runs["base_plain"], out=tmp_path / "en.html", lang="en",
+                 quiet=True).read_text(encoding="utf-8")
     assert 'lang="en"' in text and "Full-time persons" in text and "Where do people go?" in text
     assert "Fuldtidspersoner" not in text
-
-
-def test_costs_and_the_investment_view_from_real_cost_tables(runs, tmp_path):
-    text = build(runs["base_costs"], (runs["faster_costs"],), out=tmp_path / "c.html",
-                 quiet=True).read_text(encoding="utf-8")
-    c = pd.read_csv(runs["base_costs"] / "costs.csv")
-    net_2015 = c[c["year"] == 2015].groupby("replication")["net_municipal_dkk"].sum().median()
-    assert f'<td class="num">{fmt.dkk_millions(net_2015, 1)}</td>' in text  # the yearly table, Danish
-    assert "net_cost" in re.findall(r'data-chart="([^"]+)"', text)
-    assert "Investeringsmodellen" in text and "Besparelse på forsørgelse" in text
-    assert re.search(r'class="payback">(\d{4}|ikke inden for perioden)<', text)
-    assert "2017" not in re.search(r'id="costs">(.*?)</table>', text, re.S).group(1)  # partial year left out
+    assert "Costs in DKK are not computed for this run" in text
+    assert "No scenario is compared with the baseline" in text
+    assert "the goals are judged here from the run&#39;s indicators" in text
+    assert "No calibration fit for this run" in text
 
 
 def test_payback_from_a_costs_table_without_kinds(runs, tmp_path):
-    import shutil
     dirs = {}
-    for key, saving in (("base", 0.0), ("faster", 1.0)):
+    for key, saving in (("base_plain", 0.0), ("faster_plain", 1.0)):
         d = tmp_path / key
         shutil.copytree(runs[key], d)
         # net cost only: +3 mio. kr. in 2015, -4 in 2016 in the scenario -> pays back in 2016
@@ -115,16 +155,11 @@ def test_payback_from_a_costs_table_without_kinds(runs, tmp_path):
                        "net_municipal_dkk": 50e6 + (3e6 if y == 2015 else -4e6) * saving + r * 1e4}
                       for r in range(4) for y in (2015, 2016)]).to_csv(d / "costs.csv", index=False)
         dirs[key] = d
-    text = build(dirs["base"], (dirs["faster"],), out=tmp_path / "c.html", quiet=True).read_text(encoding="utf-8")
+    text = build(dirs["base_plain"], (dirs["faster_plain"],), out=tmp_path / "c.html",
+                 quiet=True).read_text(encoding="utf-8")
     assert "50,0\u00a0mio.\u00a0kr." in text                       # baseline net cost per year
-    assert "+3,0\u00a0mio.\u00a0kr." in text and "\u22124,0\u00a0mio.\u00a0kr." in text
+    assert _money(text) == [("2015", "+3,0\u00a0mio.\u00a0kr."), ("2016", "\u22124,0\u00a0mio.\u00a0kr.")]
     assert re.search(r'class="payback">2016<', text)
-
-
-def test_sections_without_data_say_so(page):
-    _, text = page
-    assert "Udgifter i kroner er ikke beregnet" in text
-    assert "Ingen kalibreringsrapport" in text
 
 
 def test_missing_run_directory_is_one_error_exit_2_and_no_file(tmp_path):
@@ -135,9 +170,8 @@ def test_missing_run_directory_is_one_error_exit_2_and_no_file(tmp_path):
 
 
 def test_a_broken_manifest_names_the_file(runs, tmp_path):
-    import shutil
     d = tmp_path / "run"
-    shutil.copytree(runs["base"], d)
+    shutil.copytree(runs["base_plain"], d)
     m = json.loads((d / "manifest.json").read_text())
     del m["seed"]
     (d / "manifest.json").write_text(json.dumps(m))
