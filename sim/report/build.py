@@ -274,6 +274,13 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
                      "payback": (str(pb) if pb is not None else
                                  _t(lang, "ikke inden for perioden", "not within the horizon")),
                      "investment": _investment(bc, ac, lang) if pair.paired else None}
+    if money and money["rows"]:
+        last_money = money["rows"][-1]
+        headline += _t(lang,
+            f" Kommunens nettoudgift ændres med {last_money['value']} i {last_money['year']} "
+            f"(90\u00a0%-interval {last_money['band']} mio.\u00a0kr.).",
+            f" The municipality's net cost changes by {last_money['value']} in {last_money['year']} "
+            f"(90\u00a0% interval DKK {last_money['band']}m).")
     return ({"name": name, "empty": False, "years": [str(y) for y in years], "rows": rows,
              "paired": pair.paired, "n": pair.replications, "reason": pair.reason,
              "chart": out_charts[0].name, "headline": headline, "money": money,

@@ -68,6 +68,8 @@ def dkk_millions(dkk: float, decimals: int = 1, lang: str = "da", sign: bool = F
 def interval(lo: float, hi: float, decimals: int = 0, lang: str = "da", sign: bool = False) -> str:
     """``"1.200–1.400"``; with negative ends ``"−300 til −100"`` (a dash between minus signs misreads)."""
     a, b = number(lo, decimals, lang, sign), number(hi, decimals, lang, sign)
+    if a == b:  # an interval that rounds to one number is that number
+        return a
     if a.startswith((MINUS, "+")) or b.startswith((MINUS, "+")):
         return f"{a} {'til' if lang == 'da' else 'to'} {b}"
     return f"{a}{DASH}{b}"

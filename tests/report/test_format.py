@@ -61,6 +61,7 @@ def test_intervals():
     assert fmt.interval(1200, 1400) == f"1.200{fmt.DASH}1.400"
     assert fmt.interval(-300, -100) == f"{M}300 til {M}100"
     assert fmt.interval(-300, 100, lang="en", sign=True) == f"{M}300 to +100"
+    assert fmt.interval(0.2, -0.3) == "0"  # both ends round to the same number
 
 
 def test_unknown_language_is_an_error():
