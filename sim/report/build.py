@@ -95,6 +95,9 @@ def display_name(run: Run, lang: str, comparison: Comparison | None = None) -> s
             return str(entry["title_da"])
         if run.manifest.get("title_da"):
             return str(run.manifest["title_da"])
+        sc, note = _scenario(run)
+        if sc is not None and note == "ok" and sc.name == run.name and getattr(sc, "title_da", ""):
+            return str(sc.title_da)
     return run.name
 
 
@@ -156,7 +159,7 @@ def _summary(ctx_lang: str, run: Run, name: str, yb: pd.DataFrame, judged: list,
             f"fra {fmt.number(a, 0, lang)} i {y0} til {fmt.number(b, 0, lang)} i {y1} "
             f"({fmt.percent(change, 1, lang, sign=True)}; med 90\u00a0% sandsynlighed mellem "
             f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} og {fmt.number(tot.loc[y1, 'p95'], 0, lang)} i {y1}).",
-            f"The forecast “{name}” shows the number of full-time persons on public support {direction}: "
+            f"The forecast “{name}” shows that the number of full-time persons on public support {direction}: "
             f"from {fmt.number(a, 0, lang)} in {y0} to {fmt.number(b, 0, lang)} in {y1} "
             f"({fmt.percent(change, 1, lang, sign=True)}; with 90\u00a0% probability between "
             f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} and {fmt.number(tot.loc[y1, 'p95'], 0, lang)} in {y1})."))
