@@ -35,6 +35,7 @@ from .state import Citizens
 
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
 INF = np.inf
+COMPACT_SHARE = 0.25  # compact the arrays when this share of the slots has left
 _MODELS: dict[int, Model] = {}
 
 
@@ -112,7 +113,7 @@ class VectorSimulation:
             if week < self.weeks:
                 self._allocate(float(week))
             self.recorder.usage[week] = np.stack([self.in_use, self.queued], axis=1)
-            if self.c.n > 1024 and (self.c.state[: self.c.n] < 0).mean() > 0.25:
+            if self.c.n > 0 and (self.c.state[: self.c.n] < 0).mean() > COMPACT_SHARE:
                 self.c.compact()
         rec = self.recorder
         rec.events = self.events
@@ -150,7 +151,7 @@ class VectorSimulation:
         S = np.zeros(total, dtype=np.int64)
         elapsed = np.zeros(total)
         for state, stock in sc.stocks.items():
-            n = int(round(stock * scale_of(sc)))
+            n = int(round(stock * sc.scale))
             j = ids[start:start + n]
             start += n
             if n == 0:
@@ -765,10 +766,6 @@ class VectorSimulation:
         if t in self.windows:
             lo = self.windows.pop(t)
             c.extra.pop(lo, None)
-
-
-def scale_of(sc: Scenario) -> float:
-    return sc.scale
 
 
 def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,
