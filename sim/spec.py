@@ -38,6 +38,7 @@ class State:
     public_support: bool
     unemployed: bool
     absorbing: bool
+    prior_unemployed_weeks: float = 0.0  # unemployment before the spell, for people in it at the start
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Scenario:
     cycle: dict[int, float]  # year -> national gross unemployment
     cycle_base_year: int
     exit_education_to: tuple[float, ...]  # education attained when leaving education for a job
+    support_bands: tuple[float, ...] = (0.0,)  # weeks on public support: lower bounds of the steps
     scale: float = 1.0
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -247,7 +249,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         stock_age=ctx.stock_age, stock_education=ctx.stock_education,
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
-        sources=ctx.sources,
+        support_bands=ctx.support_bands, sources=ctx.sources,
     )
 
 
@@ -273,6 +275,7 @@ class _Context:
         self.cycle_base_year = 0
         self.sources: dict[str, str] = {}
         self.exit_education_to: tuple[float, ...] = ()
+        self.support_bands: tuple[float, ...] = (0.0,)
 
     def state(self, node: Node, key: str, name: Any, *, living: bool = False) -> str:
         if not isinstance(name, str) or name not in self.states:
@@ -373,7 +376,10 @@ def _read_states(ctx: _Context, root: Node) -> None:
             name=name, label_da=s.str("label_da"), label_en=s.str("label_en"),
             public_support=s.bool("public_support"), unemployed=s.bool("unemployed"),
             absorbing=s.bool("absorbing", False),
+            prior_unemployed_weeks=s.number("prior_unemployed_weeks", 0.0, lo=0.0, hi=520.0),
         )
+        if s.has("prior_unemployed_weeks"):
+            ctx.ref(s, f"{name} prior unemployment")
         s.str("description", "")
         s.done()
     for required in ("employed", "outside"):
@@ -404,6 +410,17 @@ def _read_states(ctx: _Context, root: Node) -> None:
     ctx.long_term_window = lt.number("window_weeks", lo=1.0)
     lt.str("unit", choices=("share of window",))
     lt.done()
+    sd = root.node("support_duration", None)
+    if sd is not None:
+        ctx.ref(sd, "support duration")
+        sd.str("unit", choices=("weeks",))
+        bounds = sd.list("bands_weeks")
+        for i, b in enumerate(bounds):
+            check_number(b, sd.file, f"{sd.path('bands_weeks')}[{i}]", lo=0.0)
+        if not bounds or bounds[0] != 0 or any(b <= a for a, b in zip(bounds, bounds[1:])):
+            raise sd.error("bands_weeks", "must start at 0 and increase")
+        ctx.support_bands = tuple(float(b) for b in bounds)
+        sd.done()
     root.done()
 
 
