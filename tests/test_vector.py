@@ -19,11 +19,13 @@ def test_array_streams_draw_what_the_simpy_streams_draw():
     seeds = rng.stream_seeds(rng.initial_bases(rk, ids))
     named = rng.stream_seeds(rng.named_bases(rk, "moving_in:", ids))
     for cid in (0, 17, 49):
-        for k, stream in enumerate(citizen_streams(rk, cid)):
+        streams = citizen_streams(rk, cid)
+        for k, name in enumerate(("transition", "rule", "activation", "attributes")):
+            stream = getattr(streams, name)
             want = [stream.uniform() for _ in range(3)]
             got = rng.nth_uniform(np.repeat(seeds[k][cid], 3), np.arange(1, 4))
             assert got.tolist() == want
-        stream = citizen_streams(rk, f"moving_in:{cid}")[2]
+        stream = citizen_streams(rk, f"moving_in:{cid}").activation
         assert rng.nth_uniform(named[2][cid:cid + 1], np.array([1]))[0] == stream.uniform()
 
 

@@ -47,7 +47,8 @@ def assert_same_paths(a, b):
         assert (getattr(ra, name) == getattr(rb, name)).all(), name
     assert ra.indicators == rb.indicators
     # fte: the same integral summed in another order (rounding only)
-    assert np.allclose(ra.fte, rb.fte, rtol=0, atol=1e-9)
+    for name in ("fte", "fte_support", "fte_programme"):
+        assert np.allclose(getattr(ra, name), getattr(rb, name), rtol=0, atol=1e-9), name
 
 
 @pytest.mark.parametrize("start", [dt.date(2015, 1, 1), dt.date(2014, 1, 1)])
@@ -64,10 +65,14 @@ def test_same_paths_as_simpy_with_places_enough(baseline, start):
     assert a.recorder.starts.sum() > 50 and a.recorder.exempt.sum() > 5
 
 
-def test_same_paths_when_offers_come_at_entry_and_repeat_weekly(baseline):
-    """Purpose-built policy: first offer at entry (week 0) for all, a repeat every 4 weeks."""
+def test_same_paths_when_offers_come_early_and_repeat_often(baseline):
+    """Purpose-built policy: first offer after one week for all, a repeat every 4 weeks.
+
+    (Week 0 — an offer at the moment of entry — makes the SimPy engine of main stop with
+    a negative timeout from rounding; reported to the lead.)
+    """
     pol = {g: dataclasses.replace(p, first_offer_week=dataclasses.replace(
-        p.first_offer_week, values=tuple(tuple(0.0 for _ in v) for v in p.first_offer_week.values)),
+        p.first_offer_week, values=tuple(tuple(1.0 for _ in v) for v in p.first_offer_week.values)),
         repeat_weeks=dataclasses.replace(p.repeat_weeks, values=tuple(4.0 for _ in p.repeat_weeks.values)))
         for g, p in baseline.policies.items()}
     sc = dataclasses.replace(ample(baseline), policies=pol).scaled(0.02)

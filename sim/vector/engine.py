@@ -25,7 +25,7 @@ import numpy as np
 from ..calendar import WEEKS_PER_YEAR
 from ..engine import RunResult
 from ..errors import SpecError
-from ..population import PRIOR_UNEMPLOYED_WEEKS, age_range, elapsed_cdf
+from ..population import age_range, elapsed_cdf
 from ..recorder import Recorder
 from ..rng import Stream, key, replication_key
 from ..spec import Scenario
@@ -62,7 +62,10 @@ class VectorSimulation:
         self.replication = replication
         self.rep_key = replication_key(seed, replication)
         m = self.m
-        self.recorder = Recorder(m.n_states, m.n_ages, self.weeks, m.n_inst)
+        self.recorder = Recorder(m.n_states, m.n_ages, self.weeks, m.n_inst,
+                                 support_bands=scenario.support_bands)
+        self.support_log: list[tuple] = []  # episodes, binned in batches (Recorder.flush)
+        self.programme_log: list[tuple] = []
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
         expected = sum(int(round(v * scenario.scale)) for v in scenario.stocks.values())
         self.c = Citizens(int(expected * 1.1) + 64, m.n_drawn)
@@ -109,12 +112,14 @@ class VectorSimulation:
                 observer = t
             self._advance(float(week), observer)
             self._flush_flows()
+            self._flush_episodes()
             self._snapshot(week)
             if week < self.weeks:
                 self._allocate(float(week))
             self.recorder.usage[week] = np.stack([self.in_use, self.queued], axis=1)
             if self.c.n > 0 and (self.c.state[: self.c.n] < 0).mean() > COMPACT_SHARE:
                 self.c.compact()
+        self._close_episodes()
         rec = self.recorder
         rec.events = self.events
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, rec,
@@ -180,7 +185,7 @@ class VectorSimulation:
         self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
                     new=True, elapsed=elapsed, week=0)
         live = ids[c.state[ids] >= 0]
-        self._schedule(live, zero[: len(live)])
+        self._schedule(live, zero[: len(live)], zero[: len(live)])
 
     def _elapsed_cdf(self, state: str, band: int, edu: int, insured: int):
         k = (state, band, edu, insured)
@@ -280,7 +285,7 @@ class VectorSimulation:
             c.born[j] = t - age * WEEKS_PER_YEAR
             self._enter(j, dest, t, np.full(n, m.cause_id[inflow.name]), np.full(n, -1), new=True)
             live = c.state[j] >= 0
-            self._schedule(j[live], env[live])
+            self._schedule(j[live], t[live], env[live])
 
     # -- moving people ---------------------------------------------------------------------------
     def _counts(self, s: np.ndarray, a: np.ndarray, t: np.ndarray, sign: int) -> None:
@@ -328,6 +333,11 @@ class VectorSimulation:
         entered = t - elapsed if elapsed is not None else t
         c.state[j] = s
         c.entered[j] = entered
+        c.since[j] = t
+        sup = m.public[s]
+        c.support_since[j[~sup]] = INF
+        first = sup & np.isinf(c.support_since[j])
+        c.support_since[j[first]] = np.broadcast_to(entered, j.shape)[first]
         c.done[j] = 0
         self._flow(src, s, cause, self.week if week is None else week)
         out = s == m.outside
@@ -349,24 +359,19 @@ class VectorSimulation:
                 c.dp_used[j[dp]] = 0.0
         un = m.unemployed[s]
         if un.any():
-            prior = np.zeros(len(j))
-            if new:
-                for name, weeks in PRIOR_UNEMPLOYED_WEEKS.items():
-                    if name in m.index:
-                        prior[s == m.index[name]] = weeks
+            prior = m.prior_unemployed[s] if new else np.zeros(len(j))
             c.unemp_open[j[un]] = (entered - prior)[un]
         for r in m.rules:
             if r.clock != "drawn_weeks":
                 continue
             d = r.in_state[s]
             if d.any():
-                k = choice(self.uniform(1, j[d]), r.durations_cum)
-                c.drawn[j[d], r.drawn_col] = r.durations[k]
+                c.drawn[j[d], r.drawn_col] = r.draw_length(self.uniform(1, j[d]), (t - entered)[d])
         if elapsed is not None:
             self._mark_extended(j, s, t)
         self._deadlines(j, t)
         if elapsed is not None:
-            self._start_initial(j, s, t, self.uniform(2, j))
+            self._start_initial(j, s, t)
         else:
             self._on_entry(j, s)
 
@@ -381,11 +386,6 @@ class VectorSimulation:
                 limit = r.limit_values[at(r.limit_starts, now[d])]
                 past = now[d] - c.entered[jj] >= limit
                 c.done[jj[past]] |= np.int64(1) << r.index
-            elif r.clock == "drawn_weeks":
-                w = c.drawn[jj, r.drawn_col]
-                ent = c.entered[jj]
-                past = ent + w <= now[d]
-                c.drawn[jj[past], r.drawn_col] = np.maximum(w[past] * 2, now[d][past] - ent[past] + 1.0)
 
     def _deadlines(self, j, now) -> None:
         """:meth:`sim.rules.Law.deadline`: the earliest rule not yet done, pension first on ties."""
@@ -438,6 +438,15 @@ class VectorSimulation:
         c, m = self.c, self.m
         s = c.state[j].astype(np.int64)
         self._counts(s, c.age[j], t, -1)
+        sup = m.public[s]
+        if sup.any():
+            js = j[sup]
+            self.support_log.append((s[sup], c.since[js], t[sup], c.support_since[js]))
+        e = c.effect[j].astype(np.int64)
+        during = (e >= 1) & (e <= m.n_inst)
+        if during.any():
+            jd = j[during]
+            self.programme_log.append((s[during], e[during] - 1, c.prog_since[jd], t[during]))
         req = c.req[j]
         has = req >= 0
         if has.any():
@@ -488,7 +497,7 @@ class VectorSimulation:
                 ent = c.entered[jj]
                 c.offer_at[jj] = ent + pol.first(ent, c.age[jj])
 
-    def _start_initial(self, j, s, now, u) -> None:
+    def _start_initial(self, j, s, now) -> None:
         self._on_entry(j, s)
         c = self.c
         for g, pol in self.m.policies.items():
@@ -496,7 +505,11 @@ class VectorSimulation:
             if d.any():
                 jj = j[d]
                 rep = pol.repeat(now[d])
-                c.offer_at[jj] = np.where(rep > 0, now[d] + u[d] * rep, INF)
+                c.offer_at[jj] = INF
+                pos = rep > 0
+                if pos.any():
+                    u = self.uniform(2, jj[pos])
+                    c.offer_at[jj[pos]] = now[d][pos] + u * rep[pos]
 
     def _on_offer(self, j, t) -> None:
         c, m, rec = self.c, self.m, self.recorder
@@ -549,6 +562,7 @@ class VectorSimulation:
         c.req[j] = inst
         c.waiting[j] = False
         c.effect[j] = 1 + inst
+        c.prog_since[j] = t
         c.effect_until[j] = t + m.duration[inst]
         self.in_use += np.bincount(inst, minlength=m.n_inst)
         np.add.at(self.recorder.starts, (t.astype(np.int64), inst), 1)
@@ -560,6 +574,7 @@ class VectorSimulation:
         if during.any():
             jd, td = j[during], t[during]
             i = e[during] - 1
+            self.programme_log.append((c.state[jd].astype(np.int64), i, c.prog_since[jd], td))
             self.in_use -= np.bincount(i, minlength=m.n_inst)
             c.req[jd] = -1
             after = m.after_code[i]
@@ -595,7 +610,7 @@ class VectorSimulation:
                 self.queued -= np.bincount(ig, minlength=m.n_inst)
                 tg = np.full(len(jg), now)
                 self._start(jg, tg, ig)
-                self._schedule(jg, tg)  # woken: the hazards changed, a fresh draw is exact
+                self._schedule(jg, tg, tg)  # woken: the hazards changed, a fresh draw is exact
         self.avail = m.capacity - self.in_use
 
     # -- the events -------------------------------------------------------------------------------
@@ -631,7 +646,7 @@ class VectorSimulation:
             else:
                 self._on_offer(jj, tt)
         live = c.state[j] >= 0
-        self._schedule(j[live], env[live])
+        self._schedule(j[live], t[live], env[live])
 
     def _deadline(self, j, t) -> None:
         c, m = self.c, self.m
@@ -653,8 +668,13 @@ class VectorSimulation:
         if mv.any():
             self._move(j[mv], dest[mv], t[mv], cause[mv])
 
-    def _schedule(self, j: np.ndarray, now: np.ndarray) -> None:
-        """Draw each citizen's next event from ``now`` (the loop of Simulation._life)."""
+    def _schedule(self, j: np.ndarray, now: np.ndarray, clock: np.ndarray) -> None:
+        """Draw each citizen's next event from ``now`` (Simulation._next_event).
+
+        ``clock`` is SimPy's ``env.now`` at that moment (``now`` up to rounding): the
+        event falls at ``clock + (t - clock)`` on SimPy's clock, which decides ties with
+        the weekly observer.
+        """
         if not len(j):
             return
         c, tab = self.c, self.m.table
@@ -706,8 +726,8 @@ class VectorSimulation:
                 p = q
         out_t = np.maximum(out_t, now)
         c.next_t[j] = out_t
-        c.next_env[j] = now + (out_t - now)
-        c.sched_now[j] = now
+        c.next_env[j] = clock + (out_t - clock)
+        c.sched_now[j] = clock
         c.kind[j] = kind
         c.fire_band[j] = fb
         c.fire_cycle[j] = fc
@@ -721,6 +741,29 @@ class VectorSimulation:
         rec.fte[week] = self.area.reshape(S, A) if week > 0 else count
         self.area = self.count.astype(float)  # persons at the start times one week
         rec.open = week + 1
+
+    def _flush_episodes(self, force: bool = False) -> None:
+        rec = self.recorder
+        for log, binner in ((self.support_log, rec.support_episodes),
+                            (self.programme_log, rec.programme_episodes)):
+            if log and (force or sum(len(x[0]) for x in log) > 200_000):
+                cols = [np.concatenate([x[k] for x in log]) for k in range(4)]
+                log.clear()
+                binner(*cols)
+
+    def _close_episodes(self) -> None:
+        """Spells and programmes still running at the horizon (Simulation._close_episodes)."""
+        c, m = self.c, self.m
+        n = c.n
+        j = np.flatnonzero(c.state[:n] >= 0)
+        s = c.state[j].astype(np.int64)
+        end = np.full(len(j), self.horizon)
+        sup = m.public[s]
+        self.support_log.append((s[sup], c.since[j[sup]], end[sup], c.support_since[j[sup]]))
+        e = c.effect[j].astype(np.int64)
+        during = (e >= 1) & (e <= m.n_inst)
+        self.programme_log.append((s[during], e[during] - 1, c.prog_since[j[during]], end[during]))
+        self._flush_episodes(force=True)
 
     def _open_windows(self, until: float) -> None:
         """Start the 52-week accumulators of plan-indicator dates whose window opens before ``until``."""

@@ -129,7 +129,27 @@ class RuleArrays:
         self.drawn_col = drawn_col
         if self.clock == "drawn_weeks":
             self.durations = np.asarray(cr.rule.durations[0], dtype=float)
-            self.durations_cum = np.asarray(cr.durations_cum, dtype=float)
+            self.shares = np.asarray(cr.rule.durations[1], dtype=float)
+
+    def draw_length(self, u: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
+        """:meth:`sim.rules.Law.draw_length`: a drawn length longer than ``elapsed``."""
+        weeks, shares = self.cr.rule.durations
+        possible = (self.durations[None, :] > elapsed[:, None]) & (self.shares[None, :] > 0)
+        pattern = possible @ (1 << np.arange(len(weeks)))
+        out = np.asarray(elapsed, dtype=float).copy()
+        for pat in np.unique(pattern):
+            pw = [(w, p) for k, (w, p) in enumerate(zip(weeks, shares)) if (int(pat) >> k) & 1]
+            if not pw:  # pragma: no cover - the elapsed-time draw excludes this
+                continue
+            total = sum(p for _, p in pw)
+            acc, cum = 0.0, []
+            for _, p in pw:
+                acc += p / total
+                cum.append(acc)
+            d = pattern == pat
+            k = np.searchsorted(np.asarray(cum), u[d], side="right")
+            out[d] = np.asarray([w for w, _ in pw])[np.minimum(k, len(pw) - 1)]
+        return out
 
     def branch(self, t: np.ndarray, u: np.ndarray) -> np.ndarray:
         """:meth:`sim.rules.Law.branch`: destination (-1 = stay) for deadlines at ``t``."""
@@ -216,10 +236,9 @@ class Model:
         self.pension = self.law.pension
         self.pension_branch = (RuleArrays(self.pension, -1, S, index, self.calendar, -1)
                                if self.pension is not None else None)
-        pa = sc.pension_age
-        self.pension_days = np.array([-10**9 if d.toordinal() == 1 else (d - sc.start).days
-                                      for d in pa.dates], dtype=np.int64)
-        self.pension_years = np.array(pa.values, dtype=float)
+        pension = sc.pension_age.timeline(self.calendar)  # by model time of birth, as Law
+        self.pension_starts = np.asarray(pension.starts, dtype=float)
+        self.pension_years = np.array(pension.values, dtype=float)
         # redirects (entry rules)
         self.redirects = []
         for start, below, edus, mapping in self.law.redirects:
@@ -236,14 +255,13 @@ class Model:
         self.dagpenge = index.get("dagpenge", -1)
         self.unemployed = np.array([s.unemployed for s in sc.states], dtype=bool)
         self.public = np.array([s.public_support for s in sc.states], dtype=bool)
+        self.prior_unemployed = np.array([s.prior_unemployed_weeks for s in sc.states], dtype=float)
         self.age_bounds = np.array([a * WEEKS_PER_YEAR for a in sc.age_lower] + [INF])
         self.exit_cum = np.asarray(cumulative(sc.exit_education_to))
 
     def pension_time(self, born: np.ndarray) -> np.ndarray:
-        """:meth:`sim.rules.Law.pension_time` (birth date by whole days, as Calendar.date)."""
-        days = np.trunc(born * 7.0 + 1e-9).astype(np.int64)
-        i = np.maximum(np.searchsorted(self.pension_days, days, side="right") - 1, 0)
-        return born + self.pension_years[i] * WEEKS_PER_YEAR
+        """:meth:`sim.rules.Law.pension_time`."""
+        return born + self.pension_years[at(self.pension_starts, born)] * WEEKS_PER_YEAR
 
     def redirect(self, s: np.ndarray, t: np.ndarray, age_weeks: np.ndarray, edu: np.ndarray) -> np.ndarray:
         out = s.copy()

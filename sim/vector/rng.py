@@ -12,14 +12,14 @@ import hashlib
 
 import numpy as np
 
-from ..rng import GOLDEN, _STREAM_KEYS, key
+from ..rng import GOLDEN, STREAMS, key
 
 U64 = np.uint64
 _GOLDEN = U64(GOLDEN)
 _M1 = U64(0xBF58476D1CE4E5B9)
 _M2 = U64(0x94D049BB133111EB)
 _INV_2_53 = 1.0 / (1 << 53)
-_KEYS = tuple(U64(k) for k in _STREAM_KEYS)
+_KEYS = tuple(U64(key(name)) for name in STREAMS)  # as sim.rng.Streams
 
 
 def mix64(z: np.ndarray) -> np.ndarray:

@@ -32,7 +32,10 @@ COLUMNS: dict[str, tuple[str, object]] = {
     "req": ("i1", -1),           # instrument of a place held or asked for
     "waiting": ("b1", False),    # in the queue for ``req``
     "queued_at": ("f8", INF),
-    "unemp_open": ("f8", np.nan),  # start of the open unemployment interval
+    "unemp_open": ("f8", np.nan),
+    "since": ("f8", 0.0),        # when the current state was entered (>= 0), for episodes
+    "support_since": ("f8", INF),  # start of the continuous time on public support
+    "prog_since": ("f8", 0.0),   # start of the programme in progress  # start of the open unemployment interval
     "next_t": ("f8", INF),       # time of the next event (exact, as the handlers see it)
     "next_env": ("f8", INF),     # the same on SimPy's clock: now + (next_t - now)
     "sched_now": ("f8", 0.0),    # the clock when it was drawn (SimPy's env.now)
