@@ -40,11 +40,13 @@ def main() -> None:
     print(f"scenario loaded and compiled in {time.perf_counter() - t0:.1f} s "
           f"(scale {sc.scale:.2f} of Aalborg)")
     for r in range(args.replications):
+        c0 = time.process_time()
         res = simulate(sc, years=args.years, seed=args.seed, replication=r)
+        cpu = time.process_time() - c0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
         start = int(res.recorder.persons[0].sum())
         print(f"replication {r}: {start:,} people at the start, {res.persons_created:,} created, "
-              f"{res.events:,} events, {res.wall_seconds:.1f} s wall "
+              f"{res.events:,} events, {res.wall_seconds:.1f} s wall, {cpu:.1f} s CPU "
               f"({res.events / res.wall_seconds:,.0f} events/s), peak RSS so far {peak:.2f} GiB")
     print(f"targets: <= 60 s per replication, peak memory <= 4 GiB")
 
