@@ -515,7 +515,9 @@ class VectorSimulation:
         c, m, rec = self.c, self.m, self.recorder
         c.offer_at[j] = INF
         s = c.state[j]
+        # two draws whatever the outcome (common random numbers across exempt shares)
         u = self.uniform(2, j)
+        u_choice = self.uniform(2, j)
         exempt = np.zeros(len(j), dtype=bool)
         repeat = np.zeros(len(j))
         for g, pol in m.policies.items():
@@ -531,7 +533,7 @@ class VectorSimulation:
         if not ask.any():
             return
         j, t, s = j[ask], t[ask], s[ask]
-        u2 = self.uniform(2, j)
+        u2 = u_choice[ask]
         inst = np.zeros(len(j), dtype=np.int64)
         for g, pol in m.policies.items():
             d = s == g
