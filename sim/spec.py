@@ -198,8 +198,14 @@ def age_labels(lower: tuple[float, ...]) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------
-def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scenario:
-    """Read a scenario file and the national data files, validate, and resolve."""
+def load_scenario(path: str | Path, data_dir: str | Path | None = None,
+                  fitted: bool = True) -> Scenario:
+    """Read a scenario file and the national data files, validate, and resolve.
+
+    A scenario may point to a fitted parameter layer (``[scenario] fitted = "path"``,
+    relative to the scenario file, written by ``caseflow calibrate``); its factors are
+    applied to the named hazards unless ``fitted=False`` (calibration fits the raw file).
+    """
     path = Path(path)
     data_dir = Path(data_dir) if data_dir else DATA_DIR
     files = {
@@ -224,6 +230,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
     start = head.date("start")
     head.str("municipality")
     head.str("description", "")
+    fitted_path = head.str("fitted", "")
     head.done()
 
     _read_law(ctx, law)
@@ -236,7 +243,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
     _read_cycle(ctx, scen.node("business_cycle"))
     scen.done()
 
-    return Scenario(
+    scenario = Scenario(
         name=name, file=str(path), digest=digest.hexdigest(), start=start,
         states=tuple(ctx.states.values()), age_lower=ctx.age_lower,
         education_levels=ctx.education, long_term_share=ctx.long_term_share,
@@ -249,6 +256,15 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
         sources=ctx.sources,
     )
+    if fitted_path and fitted:
+        from .calibration.layer import apply_layer
+        layer = Path(fitted_path) if Path(fitted_path).is_absolute() else path.parent / fitted_path
+        try:
+            digest.update(layer.read_bytes())
+        except OSError:
+            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
+        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
+    return scenario
 
 
 class _Context:
