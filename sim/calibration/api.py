@@ -96,7 +96,7 @@ def validate(targets: str | Path | TargetSet, layer: str | Path | Layer | None, 
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     problem = problem_for(ts, scale=scale, replications=replications, seed=seed + 1, engine=engine)
     sc = problem.scenario if layer is None else apply_layer(problem.scenario, layer)
-    problem = replace(problem, scenario=sc, parameters=())
+    problem = replace(problem, scenario=sc, parameters=(), held_out_too=True)
     sims = problem.simulate(np.zeros(0))
     table = report.target_table(ts.targets, sims)
     table["relative_error"] = table["gap"] / table["value"].where(table["value"] != 0)

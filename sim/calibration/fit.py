@@ -46,7 +46,7 @@ def header(problem: Problem, x0: np.ndarray, budget: int, targets_file: str = ""
         h.update(repr(p).encode())
     return {"digest": h.hexdigest(), "scale": problem.scenario.scale, "years": problem.years,
             "seed": problem.seed, "replications": problem.replications, "engine": problem.engine,
-            "budget": budget, "x0": [float(v).hex() for v in x0], "start": str(problem.scenario.start)}
+            "x0": [float(v).hex() for v in x0], "start": str(problem.scenario.start)}
 
 
 def fit(problem: Problem, budget: int = 60, x0: np.ndarray | None = None,

@@ -15,6 +15,7 @@ but never touch J.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import multiprocessing as mp
@@ -40,10 +41,21 @@ def default_engine() -> str:
 
 
 def simulate_targets(task: tuple) -> list[float]:
-    """One replication → every target's model value. Importable, so spawned workers can run it."""
+    """One replication → every target's model value (NaN past the run's end).
+
+    Importable, so spawned workers can run it.
+    """
     scenario, years, seed, rep, engine, targets = task
     r = engines.get(engine)(scenario, years=years, seed=seed, replication=rep)
-    return measures.values(measures.History.from_run(r), targets).tolist()
+    h = measures.History.from_run(r)
+    end = scenario.start + dt.timedelta(days=7 * h.weeks)
+    return [measures.value(h, t) if t.last_date <= end else float("nan") for t in targets]
+
+
+def years_needed(start: dt.date, targets, years: float) -> float:
+    """Simulate only as far as the last target needs (at most ``years``): fits skip held-out years."""
+    last = max(t.last_date for t in targets)
+    return min(years, ((last - start).days + 8) / 365.25)
 
 
 @dataclass
@@ -58,10 +70,12 @@ class Problem:
     replications: int = 4
     engine: str = field(default_factory=default_engine)
     workers: int = 1
+    held_out_too: bool = False  # simulate far enough to compute the held-out targets as well
 
     def __post_init__(self) -> None:
         self.hazards_of = resolve(self.parameters, self.scenario)
-        self.in_sample = np.array([not t.held_out for t in self.targets])
+        needed = [t for t in self.targets if self.held_out_too or not t.held_out] or list(self.targets)
+        self.run_years = years_needed(self.scenario.start, needed, self.years)
 
     def scenario_at(self, x: np.ndarray) -> Scenario:
         return apply_multipliers(self.scenario, self.hazards_of, factors_of(self.parameters, x))
@@ -69,7 +83,7 @@ class Problem:
     def simulate(self, x: np.ndarray) -> np.ndarray:
         """[replication, target] model values at log-multipliers ``x``."""
         sc = self.scenario_at(np.asarray(x, dtype=float))
-        tasks = [(sc, self.years, self.seed, r, self.engine, self.targets)
+        tasks = [(sc, self.run_years, self.seed, r, self.engine, self.targets)
                  for r in range(self.replications)]
         if self.workers > 1 and self.replications > 1:
             with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn")) as pool:
@@ -82,11 +96,11 @@ class Problem:
 def weights(targets: tuple[Target, ...], sims: np.ndarray) -> np.ndarray:
     """w_k = weight_k / (tol_k² + MC variance of the mean); zero for held-out targets."""
     r = sims.shape[0]
-    var = np.nanvar(sims, axis=0, ddof=1) if r > 1 else np.zeros(sims.shape[1])
     out = np.zeros(len(targets))
     for k, t in enumerate(targets):
         if not t.held_out:
-            out[k] = t.weight / (t.tolerance ** 2 + var[k] / r)
+            var = float(np.var(sims[:, k], ddof=1)) if r > 1 else 0.0
+            out[k] = t.weight / (t.tolerance ** 2 + (var if math.isfinite(var) else 0.0) / r)
     return out
 
 

@@ -18,6 +18,13 @@ def target_table(targets: tuple[Target, ...], sims: np.ndarray) -> pd.DataFrame:
     rows = []
     for k, t in enumerate(targets):
         col = sims[:, k]
+        if np.isnan(col).all():  # held out and past the fit's horizon: scored by validate
+            rows.append({"target": t.name, "held_out": t.held_out, "measure": t.measure,
+                         "unit": t.unit, "value": t.value, "tolerance": t.tolerance,
+                         "sim_mean": np.nan, "sim_p5": np.nan, "sim_p95": np.nan, "mc_se": np.nan,
+                         "gap": np.nan, "gap_in_tolerances": np.nan, "within_tolerance": False,
+                         "source": t.source})
+            continue
         mean = float(np.mean(col))
         rows.append({
             "target": t.name, "held_out": t.held_out, "measure": t.measure, "unit": t.unit,
