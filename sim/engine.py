@@ -20,8 +20,8 @@ import simpy
 from .activation import Activation
 from .calendar import NEVER, WEEKS_PER_YEAR, Calendar
 from .hazards import HazardTable
-from .population import (PRIOR_UNEMPLOYED_WEEKS, age_range, birth_time, draw_index,
-                         elapsed_cdf, elapsed_weeks, newcomer_count)
+from .population import (age_range, birth_time, draw_index, elapsed_cdf, elapsed_weeks,
+                         newcomer_count)
 from .recorder import Recorder
 from .rng import Stream, citizen_streams, key, replication_key
 from .rules import Law
@@ -29,6 +29,16 @@ from .spec import Scenario
 
 # Kinds of scheduled event
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
+# Shared empty values: most spells have no rule done and no drawn length
+NO_RULES_DONE: frozenset = frozenset()
+NO_DRAWN: dict = {}
+
+
+def rule_done(c: "Citizen", name: str) -> None:
+    """Mark a rule as done for the citizen's current spell (extended, or already passed)."""
+    if not c.rules_done:
+        c.rules_done = set()
+    c.rules_done.add(name)
 
 
 class Citizen:
@@ -37,7 +47,7 @@ class Citizen:
     __slots__ = ("id", "born", "edu", "insured", "state", "age", "next_age", "entered",
                  "dp_used", "unemp", "history", "effect", "effect_until", "offer_at",
                  "request", "deadline", "rule", "rules_done", "drawn", "pension_at",
-                 "streams", "proc")
+                 "streams", "proc", "since", "support_since", "prog_since")
 
     def __init__(self, cid, born: float, edu: int, insured: bool, streams) -> None:
         self.id = cid
@@ -57,11 +67,14 @@ class Citizen:
         self.request = None
         self.deadline = NEVER
         self.rule = None
-        self.rules_done: set[str] = set()
-        self.drawn: dict[str, float] = {}
+        self.rules_done: frozenset | set[str] = NO_RULES_DONE
+        self.drawn: dict[str, float] = NO_DRAWN
         self.pension_at = NEVER
         self.streams = streams
         self.proc = None
+        self.since = 0.0  # model time the current state was entered (>= 0; for recording)
+        self.support_since = NEVER  # start of the current continuous time on public support
+        self.prog_since = 0.0  # start of the programme in progress
 
     def age_years(self, t: float) -> float:
         return (t - self.born) / WEEKS_PER_YEAR
@@ -113,9 +126,11 @@ class Simulation:
         self.education = self.index["education"] if "education" in self.index else -1
         self.dagpenge = self.index.get("dagpenge", -1)
         self.unemployed = [s.unemployed for s in scenario.states]
+        self.prior_unemployed = [s.prior_unemployed_weeks for s in scenario.states]
         self.age_bounds = [a * WEEKS_PER_YEAR for a in scenario.age_lower]
         self.recorder = Recorder(len(scenario.states), len(scenario.age_lower), self.weeks,
-                                 len(scenario.instruments), trace)
+                                 len(scenario.instruments), trace, scenario.support_bands)
+        self.support = [s.public_support for s in scenario.states]
         self.activation = Activation(self.env, scenario, self.calendar, self._wake, self.recorder)
         self.members: list[dict] = [dict() for _ in scenario.states]
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
@@ -138,6 +153,7 @@ class Simulation:
         for w in self.watchers:
             self.env.process(self._watch(w))
         self.env.run(until=self.horizon + 1e-9)
+        self._close_episodes()
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, self.recorder,
                          self.created, self.recorder.events, time.perf_counter() - t0)
 
@@ -154,7 +170,7 @@ class Simulation:
                 cid = pid
                 pid += 1
                 streams = citizen_streams(self.rep_key, cid)
-                attr = streams[3]
+                attr = streams.attributes
                 band = draw_index(attr.uniform(), sc.stock_age[state])
                 lo, hi = age_range(sc, band, pension_hi)
                 age = lo + (hi - lo) * attr.uniform()
@@ -188,7 +204,7 @@ class Simulation:
             yield self.env.timeout(max(t - self.env.now, 0.0))
             self.recorder.events += 1
             streams = citizen_streams(self.rep_key, f"{inflow.name}:{k}")
-            attr = streams[3]
+            attr = streams.attributes
             if inflow.age is not None:
                 age = inflow.age
             else:
@@ -216,7 +232,12 @@ class Simulation:
             c.next_age = c.born + self.age_bounds[nxt] if nxt < len(self.age_bounds) else NEVER
         c.state = s
         c.entered = now - initial_elapsed
-        c.rules_done = set()
+        c.since = now
+        if not self.support[s]:
+            c.support_since = NEVER
+        elif c.support_since == NEVER:
+            c.support_since = c.entered
+        c.rules_done = NO_RULES_DONE
         rec = self.recorder
         rec.flow(now, src, s, cause)
         if c.id in rec.trace:
@@ -230,38 +251,37 @@ class Simulation:
             if initial_elapsed:
                 c.dp_used = 0.0  # spell so far counted through c.entered
         if self.unemployed[s]:
-            prior = PRIOR_UNEMPLOYED_WEEKS.get(self.names[s], 0.0) if new else 0.0
+            prior = self.prior_unemployed[s] if new else 0.0
             c.unemp.append([c.entered - prior, None])
-        c.drawn = {}
-        for cr in self.law.by_state[s]:
-            if cr.rule.clock == "drawn_weeks":
-                c.drawn[cr.rule.name] = cr.rule.durations[0][c.streams[1].choice(cr.durations_cum)]
-        if initial_elapsed:
-            self._mark_extended(c, now)
+        rules = self.law.by_state[s]
+        if rules:
+            c.drawn = {cr.rule.name: self.law.draw_length(cr, c.streams.rule.uniform(), now - c.entered)
+                       for cr in rules if cr.durations_cum}
+            if initial_elapsed:
+                self._mark_extended(c, now)
+        else:
+            c.drawn = NO_DRAWN
         c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
         if initial_elapsed or new and now == 0.0:
-            self.activation.start_initial(c, now, c.streams[2].uniform())
+            self.activation.start_initial(c, now)
         else:
             self.activation.on_entry(c, now)
         if new:
-            c.proc = self.env.process(self._life(c))
+            self._start(c, now)
 
     def _mark_extended(self, c: Citizen, now: float) -> None:
         """Initial spells already past a deadline with a 'stay' branch were extended."""
         for cr in self.law.by_state[c.state]:
             if cr.rule.clock == "spell_weeks" and now - c.entered >= cr.limit.at(now):
-                c.rules_done.add(cr.rule.name)
-        while c.drawn and any(c.entered + w <= now for w in c.drawn.values()):
-            # a drawn length already passed: the forløb was longer; redraw among longer ones
-            for name, w in list(c.drawn.items()):
-                if c.entered + w <= now:
-                    c.drawn[name] = max(w * 2, now - c.entered + 1.0)
+                rule_done(c, cr.rule.name)
 
     def _leave(self, c: Citizen, now: float) -> None:
         s = c.state
         self.recorder.add(s, c.age, now, -1)
+        if self.support[s]:
+            self.recorder.support_episode(s, c.since, now, c.support_since)
         del self.members[s][c.id]
-        self.activation.on_exit(c)
+        self.activation.on_exit(c, now)
         if s == self.dagpenge:
             c.dp_used += now - c.entered
         elif s == self.employed and now - c.entered >= self.scenario.reearning_weeks:
@@ -275,81 +295,93 @@ class Simulation:
         src = c.state
         self._leave(c, now)
         if src == self.education and dest == self.employed:
-            level = c.streams[3].choice(tuple(self._exit_cum))
+            level = c.streams.attributes.choice(tuple(self._exit_cum))
             c.edu = max(c.edu, level)
         self._enter(c, dest, now, cause, src=src)
 
     def _wake(self, c: Citizen) -> None:
         """Something outside the citizen's process changed its hazards (a place was granted)."""
-        if c.proc is not None and c.proc.is_alive and c.proc.target is not None:
+        if c.proc is None:
+            if c.state != self.outside:
+                self._start(c, self.env.now)
+        elif c.proc.is_alive and c.proc.target is not None:
             c.proc.interrupt()
 
     # -- the life of one citizen -----------------------------------------------------------------------
-    def _life(self, c: Citizen):
-        env = self.env
+    def _next_event(self, c: Citizen, now: float) -> tuple[float, int, tuple | None]:
+        """The citizen's next event: (time, kind, hazard row) — the earlier of a scheduled
+        event and a competing-hazards draw integrated exactly across band and cycle ends."""
+        hard, kind = c.deadline, DEADLINE
+        if c.next_age < hard:
+            hard, kind = c.next_age, AGE
+        if c.effect_until < hard:
+            hard, kind = c.effect_until, EFFECT
+        if c.offer_at < hard:
+            hard, kind = c.offer_at, OFFER
         hz = self.hazards
-        rec = self.recorder
-        tr = c.streams[0]
-        bounds_all = hz.bounds
-        row = hz.row
+        s = c.state
+        bounds = hz.bounds[s]
         cyc_starts = hz.cycle_starts
         ncyc = len(cyc_starts)
+        row = hz.row
+        e = -math.log(c.streams.transition.uniform())
+        t = now
+        ci = bisect.bisect_right(cyc_starts, t) - 1
+        bi = bisect.bisect_right(bounds, t - c.entered + 1e-9) - 1
+        nb = len(bounds)
+        while True:
+            band_end = c.entered + bounds[bi + 1] if bi + 1 < nb else NEVER
+            cyc_end = cyc_starts[ci + 1] if ci + 1 < ncyc else NEVER
+            seg_end = band_end if band_end < cyc_end else cyc_end
+            if hard < seg_end:
+                seg_end = hard
+            entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
+            total = entry[0]
+            span = seg_end - t
+            if total * span >= e:
+                return max(t + e / total, now), HAZARD, entry
+            e -= total * span
+            t = seg_end
+            if t >= hard:
+                # a scheduled time a rounding error in the past happens now
+                return max(t, now), kind, None
+            # advance whichever clock ended the segment (both, if they coincide)
+            if seg_end == band_end:
+                bi += 1
+            if seg_end == cyc_end:
+                ci += 1
+
+    def _start(self, c: Citizen, now: float) -> None:
+        """Give the citizen a process, unless nothing can happen to them before the horizon.
+
+        A citizen with no event in the run (a third of the employed, say) costs no process;
+        if something outside changes their hazards later, :meth:`_wake` starts one then.
+        """
+        t, kind, entry = self._next_event(c, now)
+        if t <= self.horizon:
+            c.proc = self.env.process(self._life(c, t, kind, entry))
+
+    def _life(self, c: Citizen, t: float, kind: int, entry: tuple | None):
+        env = self.env
+        rec = self.recorder
         outside = self.outside
-        while c.state != outside:
-            now = env.now
-            # the next scheduled event
-            hard, kind = c.deadline, DEADLINE
-            if c.next_age < hard:
-                hard, kind = c.next_age, AGE
-            if c.effect_until < hard:
-                hard, kind = c.effect_until, EFFECT
-            if c.offer_at < hard:
-                hard, kind = c.offer_at, OFFER
-            # competing hazards, integrated exactly across band and cycle boundaries
-            s = c.state
-            bounds = bounds_all[s]
-            e = -math.log(tr.uniform())
-            t = now
-            ci = bisect.bisect_right(cyc_starts, t) - 1
-            bi = bisect.bisect_right(bounds, t - c.entered + 1e-9) - 1
-            nb = len(bounds)
-            while True:
-                band_end = c.entered + bounds[bi + 1] if bi + 1 < nb else NEVER
-                cyc_end = cyc_starts[ci + 1] if ci + 1 < ncyc else NEVER
-                seg_end = band_end if band_end < cyc_end else cyc_end
-                if hard < seg_end:
-                    seg_end = hard
-                entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
-                total = entry[0]
-                span = seg_end - t
-                if total * span >= e:
-                    t += e / total
-                    kind = HAZARD
-                    break
-                e -= total * span
-                t = seg_end
-                if t >= hard:
-                    break
-                # advance whichever clock ended the segment (both, if they coincide)
-                if seg_end == band_end:
-                    bi += 1
-                if seg_end == cyc_end:
-                    ci += 1
-            if t < now:
-                t = now  # a scheduled time a rounding error in the past
+        while True:
             try:
                 # an event past the horizon never fires (the run stops first), but the
                 # citizen can still be woken by a granted place, so it waits all the same
-                yield env.event() if t == NEVER else env.timeout(t - now)
+                yield env.event() if t == NEVER else env.timeout(t - env.now)
             except simpy.Interrupt:
-                continue  # hazards changed; memorylessness makes a fresh draw exact
+                # hazards changed; memorylessness makes a fresh draw exact
+                t, kind, entry = self._next_event(c, env.now)
+                continue
             rec.events += 1
             now = t
             if kind == HAZARD:
                 total, cum, dests, names = entry
-                u = tr.uniform()
+                u = c.streams.transition.uniform()
                 k = 0
-                while k < len(cum) - 1 and u >= cum[k]:
+                last = len(cum) - 1
+                while k < last and u >= cum[k]:
                     k += 1
                 self._move(c, dests[k], now, names[k])
             elif kind == DEADLINE:
@@ -364,19 +396,33 @@ class Simulation:
                 self.activation.on_effect_end(c, now)
             else:
                 self.activation.on_offer(c, now)
+            if c.state == outside:
+                break
+            t, kind, entry = self._next_event(c, now)
         if c.id in rec.trace:
             rec.note(c, env.now, "exit", "left the working-age population")
 
     def _deadline(self, c: Citizen, now: float) -> None:
         cr = c.rule
-        dest = self.law.branch(cr, now, c.streams[1].uniform())
+        dest = self.law.branch(cr, now, c.streams.rule.uniform())
         if c.id in self.recorder.trace:
             self.recorder.note(c, now, "rule", cr.rule.name)
         if dest < 0:  # extended: the rule is done for this spell
-            c.rules_done.add(cr.rule.name)
+            rule_done(c, cr.rule.name)
             c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
             return
         self._move(c, dest, now, cr.rule.name)
+
+    def _close_episodes(self) -> None:
+        """Record the spells and programmes still running at the horizon."""
+        rec, end = self.recorder, self.horizon
+        for s, members in enumerate(self.members):
+            for c in members.values():
+                if self.support[s]:
+                    rec.support_episode(s, c.since, end, c.support_since)
+                if c.effect is not None and c.effect.key[0] == "during":
+                    rec.programme_episode(s, c.effect.key[1], c.prog_since, end)
+        rec.flush()
 
     # -- observation ------------------------------------------------------------------------------
     def _observe(self):

@@ -14,9 +14,14 @@ from collections import Counter, defaultdict
 import numpy as np
 
 
+# Episodes are buffered and binned into weekly arrays in batches of this size, so memory
+# stays flat however long the run.
+FLUSH_EVERY = 100_000
+
+
 class Recorder:
     def __init__(self, n_states: int, n_ages: int, weeks: int, n_instruments: int,
-                 trace: set | None = None) -> None:
+                 trace: set | None = None, support_bands: tuple[float, ...] = (0.0,)) -> None:
         # plain lists: per-transition updates of numpy scalars cost more than the arithmetic
         self.count = [[0] * n_ages for _ in range(n_states)]
         self.area = [[0.0] * n_ages for _ in range(n_states)]  # person-weeks since the last snapshot
@@ -28,6 +33,13 @@ class Recorder:
         self.waiting_starts = np.zeros((weeks + 1, n_instruments), dtype=np.int64)
         self.usage = np.zeros((weeks + 1, n_instruments, 2), dtype=np.int64)
         self.exempt = np.zeros(weeks + 1, dtype=np.int64)
+        # full-time persons by continuous duration on public support (the refund staircase's
+        # steps) and by activation instrument; filled from episodes, see bin_intervals
+        self.support_bands = tuple(float(b) for b in support_bands)
+        self.fte_support = np.zeros((weeks + 1, n_states, len(self.support_bands)))
+        self.fte_programme = np.zeros((weeks + 1, n_states, n_instruments))
+        self._support_log: list[tuple[int, float, float, float]] = []
+        self._programme_log: list[tuple[int, int, float, float]] = []
         self.indicators: list[dict] = []
         self.trace = trace or set()
         self.log: dict = defaultdict(list)
@@ -57,6 +69,42 @@ class Recorder:
                 f"start {instrument}" if instrument >= 0 else f"queue {-1 - instrument}")
             self.note(c, now, "offer", what)
 
+    def support_episode(self, s: int, start: float, end: float, origin: float) -> None:
+        """Time ``[start, end)`` in public-support state ``s``, on support since ``origin``."""
+        self._support_log.append((s, start, end, origin))
+        if len(self._support_log) >= FLUSH_EVERY:
+            self.flush()
+
+    def programme_episode(self, s: int, instrument: int, start: float, end: float) -> None:
+        """Time ``[start, end)`` in an instrument's programme while in state ``s``."""
+        self._programme_log.append((s, instrument, start, end))
+        if len(self._programme_log) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Bin the buffered episodes into the weekly full-time-person arrays."""
+        if self._support_log:
+            s, a, b, o = (np.array(x) for x in zip(*self._support_log))
+            self._support_log = []
+            bounds = self.support_bands
+            nb = len(bounds)
+            for k in range(nb):
+                lo = np.maximum(a, o + bounds[k])
+                hi = np.minimum(b, o + bounds[k + 1]) if k + 1 < nb else b
+                bin_intervals(self.fte_support[:, :, k], s, lo, hi)
+            # row 0: persons at the start, by their duration band then
+            at0 = (a <= 0.0) & (b > 0.0)
+            band0 = np.searchsorted(bounds, -o[at0], side="right") - 1
+            np.add.at(self.fte_support[0], (s[at0], np.maximum(band0, 0)), 1.0)  # small: row 0 only
+        if self._programme_log:
+            s, i, a, b = (np.array(x) for x in zip(*self._programme_log))
+            self._programme_log = []
+            flat = self.fte_programme.reshape(self.fte_programme.shape[0], -1)
+            n_inst = self.fte_programme.shape[2]
+            bin_intervals(flat, s * n_inst + i, a, b)
+            at0 = (a <= 0.0) & (b > 0.0)
+            np.add.at(self.fte_programme[0], (s[at0], i[at0]), 1.0)
+
     def note(self, c, now: float, event: str, detail: str) -> None:
         self.log[c.id].append((now, event, detail))
 
@@ -72,3 +120,32 @@ class Recorder:
         if usage:
             self.usage[week] = usage
         self.open = week + 1
+
+
+def bin_intervals(out: np.ndarray, column: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+    """Add the time each interval ``[start, end)`` spends in each week to ``out[week, column]``.
+
+    Week ``w >= 1`` covers model time ``[w - 1, w)``; row 0 (the start) is not touched.
+    Each end point ``p`` of an interval (sign +1 at the start, -1 at the end) adds
+    ``k - p`` to the week ``k`` holding it and 1 to every later week: O(1) per interval,
+    vectorised, so engines can record episodes instead of visiting people every week.
+    """
+    keep = end > start
+    if not keep.any():
+        return
+    column, start, end = column[keep], start[keep], end[keep]
+    weeks = out.shape[0] - 1
+    width = int(np.prod(out.shape[1:]))
+    flat_out = out if out.ndim == 2 else out.reshape(weeks + 1, width)
+    if not np.shares_memory(flat_out, out):  # pragma: no cover - callers pass 2-D views
+        raise ValueError("bin_intervals needs a 2-D view or a contiguous array")
+    size = (weeks + 2) * width
+    frac = np.zeros(size)
+    step = np.zeros(size)
+    for p, sign in ((start, 1.0), (end, -1.0)):
+        k = np.clip(np.floor(p).astype(np.int64) + 1, 1, weeks + 1)
+        frac += np.bincount(k * width + column, weights=sign * (k - p), minlength=size)
+        step += np.bincount(np.minimum(k + 1, weeks + 1) * width + column,
+                            weights=np.full(len(p), sign), minlength=size)
+    total = frac.reshape(weeks + 2, width) + np.cumsum(step.reshape(weeks + 2, width), axis=0)
+    flat_out[1:] += total[1:weeks + 1]
