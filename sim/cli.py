@@ -9,7 +9,7 @@ import sys
 from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
-COMMANDS = ("run", "trace", "show", "compare", "report")
+COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "report")
 
 
 def parser() -> argparse.ArgumentParser:
