@@ -68,8 +68,9 @@ def _scenario(run: Run):
     return sc, "ok"
 
 
-def _municipality(run: Run) -> str | None:
-    """``[scenario] municipality`` of the run's scenario file, following ``extends`` (data only)."""
+def _scenario_key(run: Run, key: str) -> tuple[str, Path] | None:
+    """``[scenario] <key>`` of the run's scenario file or the file it ``extends`` (read as data),
+    with the file it was found in (relative paths in it are relative to that file)."""
     path, seen = _scenario_path(run), set()
     while path is not None and path not in seen and len(seen) < 20:
         seen.add(path)
@@ -78,13 +79,39 @@ def _municipality(run: Run) -> str | None:
                 doc = tomllib.load(f)
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
             return None
-        m = doc.get("scenario", {}).get("municipality") if isinstance(doc.get("scenario"), dict) else None
-        if isinstance(m, str):
-            return m
+        head = doc.get("scenario")
+        value = head.get(key) if isinstance(head, dict) else None
+        if isinstance(value, str):
+            return value, path
         parent = doc.get("extends")
         parent = parent[0] if isinstance(parent, list) and parent else parent
         path = (path.parent / parent) if isinstance(parent, str) else None
     return None
+
+
+def _municipality(run: Run) -> str | None:
+    found = _scenario_key(run, "municipality")
+    return found[0] if found else None
+
+
+def fit_reports(run: Run) -> dict[str, pd.DataFrame | None]:
+    """Calibration fit and held-out validation: the run's own tables, else those written by
+    ``caseflow calibrate`` / ``validate`` next to the fitted layer the scenario names
+    (``[scenario] fitted``: <stem>_fit_targets.csv, <stem>_validation.csv)."""
+    out = {"fit": run.table("fit"), "validation": run.table("validation")}
+    found = _scenario_key(run, "fitted")
+    if found:
+        layer = (found[1].parent / found[0]).resolve()
+        for key, suffix in (("fit", "_fit_targets.csv"), ("validation", "_validation.csv")):
+            f = layer.with_name(layer.stem + suffix)
+            if out[key] is None and f.is_file():
+                try:
+                    out[key] = pd.read_csv(f)
+                except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+                    pass
+                else:
+                    out[key].attrs["file"] = str(f)
+    return out
 
 
 def display_name(run: Run, lang: str, comparison: Comparison | None = None) -> str:
@@ -376,13 +403,48 @@ def _manifest_rows(run: Run, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _fit_rows(df: pd.DataFrame | None) -> dict | None:
-    """Any fit / validation table, shown as it is (first 40 rows; numbers rounded)."""
+FIT_COLUMNS = {"target", "value", "sim_mean", "sim_p5", "sim_p95", "within_tolerance"}
+
+
+def _fit_rows(df: pd.DataFrame | None, lang: str = "da") -> dict | None:
+    """A fit or validation table: targets against the model when it has caseflow calibrate's
+    columns (target, value, sim_mean, sim_p5, sim_p95, tolerance, within_tolerance, source),
+    else shown as it is (first 40 rows)."""
     if df is None:
         return None
+    if FIT_COLUMNS <= set(df.columns):
+        yes, no = _t(lang, "ja", "yes"), _t(lang, "nej", "no")
+        rows = []
+        for r in df.itertuples(index=False):
+            d = r._asdict()
+            unit = str(d.get("unit", ""))
+            if "share" in unit or "relative" in unit:  # shares and changes as percentages
+                def num(x, sign="relative" in unit):
+                    return fmt.percent(x, 1, lang, sign=sign)
+
+                def band(lo, hi, sign="relative" in unit):
+                    return f"{num(lo)} {_t(lang, 'til', 'to')} {num(hi)}"
+            else:
+                def num(x, sign=False):
+                    return fmt.number(x, 0, lang)
+
+                def band(lo, hi, sign=False):
+                    return fmt.interval(lo, hi, 0, lang)
+            held = bool(d.get("held_out", False)) and str(d.get("held_out")).lower() not in ("false", "0", "nan")
+            rows.append([str(d["target"]) + (_t(lang, " (tilbageholdt)", " (held out)") if held else ""),
+                         num(d["value"]),
+                         num(d["sim_mean"]) + " (" + band(d["sim_p5"], d["sim_p95"]) + ")",
+                         num(d.get("tolerance", math.nan), False),
+                         yes if bool(d["within_tolerance"]) else no, str(d.get("source", ""))])
+        return {"columns": [_t(lang, "Mål", "Target"), _t(lang, "Observeret", "Observed"),
+                            _t(lang, "Model (90 %-interval)", "Model (90 % interval)"),
+                            _t(lang, "Tolerance", "Tolerance"), _t(lang, "Inden for tolerancen", "Within tolerance"),
+                            _t(lang, "Kilde", "Source")],
+                "rows": rows, "more": 0, "file": df.attrs.get("file", "")}
     shown = df.head(40)
     cells = [[(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row] for row in shown.itertuples(index=False)]
-    return {"columns": [str(c) for c in shown.columns], "rows": cells, "more": max(len(df) - 40, 0)}
+    return {"columns": [str(c) for c in shown.columns], "rows": cells, "more": max(len(df) - 40, 0),
+            "file": df.attrs.get("file", "")}
 
 
 def _key_parameters(sc, lang: str) -> list[dict]:
@@ -470,6 +532,7 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
 
     say("sources and reproducibility")
     sc, sc_note = _scenario(run)
+    fits = fit_reports(run)
     sources = [{"key": k, "text": v} for k, v in (sc.sources.items() if sc is not None else [])]
     by_name = {c.name: c for c in all_charts}
 
@@ -492,7 +555,7 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
         "scale_value": scale,
         "key_parameters": _key_parameters(sc, lang) if sc is not None else [],
         "scenario_note": sc_note, "sources": sources,
-        "fit": _fit_rows(run.table("fit")), "validation": _fit_rows(run.table("validation")),
+        "fit": _fit_rows(fits["fit"], lang), "validation": _fit_rows(fits["validation"], lang),
         "manifest": _manifest_rows(run, lang),
         "reproduce": _reproduce(run, others, lang),
         "images": {c.name: {"src": "data:image/svg+xml;base64," + base64.b64encode(c.svg).decode("ascii"),

@@ -178,3 +178,14 @@ def test_a_broken_manifest_names_the_file(runs, tmp_path):
     p = subprocess.run([sys.executable, "-m", "sim", "report", str(d), "-o", str(tmp_path / "r.html"),
                         "--quiet"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 2 and "manifest.json: seed: missing" in p.stderr
+
+
+def test_calibration_fit_and_held_out_validation_from_the_fitted_layer(page):
+    # The baseline names its fitted layer; caseflow calibrate/validate wrote the reports beside it.
+    _, text = page
+    fit = pd.read_csv(ROOT / "calibration" / "fitted" / "aalborg_fit_targets.csv")
+    sec = _section(text, "kilder")
+    assert "aalborg_fit_targets.csv" in sec and "aalborg_validation.csv" in sec
+    first = fit.iloc[0]
+    assert f"<td>{first['target']}</td><td>{fmt.number(first['value'])}</td>" in sec
+    assert "(tilbageholdt)" in re.search(r'id="validation">(.*?)</table>', sec, re.S).group(1)
