@@ -135,14 +135,20 @@ def test_every_string_from_input_files_is_escaped(hostile_page):
 
 
 def test_english_and_sections_without_data_say_so(runs, tmp_path):
-    text = build(runs["base_plain"], out=tmp_path / "en.html", lang="en",
-                 quiet=True).read_text(encoding="utf-8")
+    # a run without costs, goals or comparison, whose scenario file has gone
+    d = tmp_path / "run"
+    shutil.copytree(runs["base_plain"], d)
+    m = json.loads((d / "manifest.json").read_text())
+    m["scenario_file"] = str(tmp_path / "gone.toml")
+    (d / "manifest.json").write_text(json.dumps(m))
+    text = build(d, out=tmp_path / "en.html", lang="en", quiet=True).read_text(encoding="utf-8")
     assert 'lang="en"' in text and "Full-time persons" in text and "Where do people go?" in text
     assert "Fuldtidspersoner" not in text
     assert "Costs in DKK are not computed for this run" in text
     assert "No scenario is compared with the baseline" in text
     assert "the goals are judged here from the run&#39;s indicators" in text
-    assert "No calibration fit for this run" in text
+    assert "No calibration fit for this run" in text and "No held-out validation" in text
+    assert "The scenario file could not be read" in text
 
 
 def test_payback_from_a_costs_table_without_kinds(runs, tmp_path):
