@@ -145,6 +145,7 @@ class Activation:
     def on_exit(self, c, now: float) -> None:
         """The citizen left the state: free the place or leave the queue; effects end."""
         self._stop(c, now)
+        c.effect = None  # a boost is recomposed for the next state in on_entry
         c.offer_at = NEVER
 
     # -- called by virtual trials (sim.trial), never by the engine -----------------------
