@@ -9,7 +9,7 @@ import sys
 from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
-COMMANDS = ("run", "trace", "cohort", "trial")
+COMMANDS = ("run", "trace", "show", "compare", "cohort", "trial")
 
 
 def parser() -> argparse.ArgumentParser:

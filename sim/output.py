@@ -13,7 +13,9 @@ from . import __version__
 from .runner import Results
 
 
-def write(results: Results, out: str | Path, engine: str = "simpy", wall: float = 0.0) -> Path:
+def write(results: Results, out: str | Path, engine: str = "simpy", wall: float = 0.0,
+          extra: dict | None = None) -> Path:
+    """Write a run's tables; ``extra`` maps more file names to DataFrames (e.g. goals.csv)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -24,6 +26,8 @@ def write(results: Results, out: str | Path, engine: str = "simpy", wall: float 
         results.activation.to_csv(tmp / "activation.csv", index=False)
         results.indicators.to_csv(tmp / "indicators.csv", index=False)
         results.indicator_bands().to_csv(tmp / "indicators_summary.csv", index=False)
+        for name, table in (extra or {}).items():
+            table.to_csv(tmp / name, index=False)
         manifest = {
             "scenario": results.scenario.name, "scenario_file": results.scenario.file,
             "scenario_sha256": results.scenario.digest, "seed": results.seed,

@@ -27,6 +27,7 @@ class Results:
     persons: int
     events: int
     wall_seconds: float
+    costs: pd.DataFrame | None = None  # sim.costs.table per replication (DKK per year × state)
 
     def stock_bands(self, measure: str = "fte") -> pd.DataFrame:
         """Bands per state and week, all ages together."""
@@ -45,9 +46,10 @@ def replicate(task: tuple) -> dict:
     scenario, years, seed, rep = task
     r = simulate(scenario, years=years, seed=seed, replication=rep)
     fl, act = tables.flows(r), tables.activation(r)
+    from . import costs
     return {"stocks": tables.stocks(r), "flows": fl, "activation": act,
             "indicators": tables.indicators(r, fl, act), "persons": r.persons_created, "events": r.events,
-            "wall": r.wall_seconds}
+            "wall": r.wall_seconds, "costs": costs.table(r)}
 
 
 def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int = 2015,
@@ -68,7 +70,7 @@ def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int 
     cat = lambda k: pd.concat([o[k] for o in out], ignore_index=True)  # noqa: E731
     return Results(scenario, years, seed, replications, cat("stocks"), cat("flows"),
                    cat("activation"), cat("indicators"), sum(o["persons"] for o in out),
-                   sum(o["events"] for o in out), sum(o["wall"] for o in out))
+                   sum(o["events"] for o in out), sum(o["wall"] for o in out), costs=cat("costs"))
 
 
 def _progress(on: bool, done: int, total: int) -> None:

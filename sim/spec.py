@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import levers
 from .calendar import Dated
 from .errors import SpecError
+from .overlay import SPLICE_FLOOR
 from .schema import Node, check_number, read_toml
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -38,6 +40,7 @@ class State:
     public_support: bool
     unemployed: bool
     absorbing: bool
+    prior_unemployed_weeks: float = 0.0  # unemployment before the spell, for people in it at the start
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ class Scenario:
     support_bands: tuple[float, ...] = (0.0,)  # weeks on public support: lower bounds of the steps
     scale: float = 1.0
     sources: dict[str, str] = field(default_factory=dict)
+    title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
+    layers: tuple[str, ...] = ()  # files merged into this scenario, base first (sim/overlay.py)
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -199,9 +204,29 @@ def age_labels(lower: tuple[float, ...]) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------
-def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scenario:
-    """Read a scenario file and the national data files, validate, and resolve."""
+def load_scenario(path: str | Path, data_dir: str | Path | None = None,
+                  sets: tuple[str, ...] | list[str] = ()) -> Scenario:
+    """Read a scenario file (with the layers it ``extends``, and ``--set`` overrides) and
+    the national data files, validate, and resolve."""
+    from .overlay import resolve
     path = Path(path)
+    layered = resolve(path, sets)
+    try:
+        return _load(path, data_dir, layered)
+    except SpecError as err:
+        if err.file != str(path):
+            raise
+        origin = layered.origin(err.key) or str(path)
+        if origin == str(path):
+            raise
+        if " + " in origin:  # a spliced dated list: blame the override (written last)
+            origin = origin.split(" + ")[0]
+        from .overlay import COMMAND_LINE
+        key = f"--set {err.key}" if origin == COMMAND_LINE else err.key
+        raise SpecError(origin, key, err.message) from None
+
+
+def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
     data_dir = Path(data_dir) if data_dir else DATA_DIR
     files = {
         "states": data_dir / "states.toml",
@@ -209,22 +234,25 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         "instruments": data_dir / "instruments.toml",
     }
     digest = hashlib.sha256()
-    for f in (*files.values(), path):
+    for f in (*files.values(), *layered.files):
         try:
             digest.update(Path(f).read_bytes())
         except OSError:
             pass  # read_toml below reports the missing file properly
+    for text in layered.sets:
+        digest.update(b"\0--set " + text.encode())
     ctx = _Context()
     _read_states(ctx, Node(read_toml(files["states"]), str(files["states"])))
     law = Node(read_toml(files["law"]), str(files["law"]))
     inst = Node(read_toml(files["instruments"]), str(files["instruments"]))
-    scen = Node(read_toml(path), str(path))
+    scen = Node(layered.data, str(path))
 
     head = scen.node("scenario")
     name = head.str("name")
     start = head.date("start")
     head.str("municipality")
     head.str("description", "")
+    title_da = head.str("title_da", "")
     head.done()
 
     _read_law(ctx, law)
@@ -235,6 +263,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
     _read_inflows(ctx, scen.node("inflows"))
     _read_activation(ctx, scen.node("activation"))
     _read_cycle(ctx, scen.node("business_cycle"))
+    levers.apply(ctx, scen.node("levers", None))  # compiled into hazards and rule shares
     scen.done()
 
     return Scenario(
@@ -248,7 +277,8 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         stock_age=ctx.stock_age, stock_education=ctx.stock_education,
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
-        support_bands=ctx.support_bands, sources=ctx.sources,
+        support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
+        layers=tuple(str(f) for f in layered.files),
     )
 
 
@@ -350,9 +380,14 @@ class _Context:
             when = entry.date("from")
             if dates and when <= dates[-1]:
                 raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
-            dates.append(when)
-            values.append(parse(entry, None, None))
+            v = parse(entry, None, None)
             entry.done()
+            if values and v == values[-1]:
+                continue  # no change on this date (e.g. an override spliced at the same value)
+            dates.append(when)
+            values.append(v)
+        if len(values) == 1 and dates[0] <= SPLICE_FLOOR:
+            return Dated.constant(values[0])  # a plain value spliced under a dated override
         return Dated(tuple(dates), tuple(values))
 
 
@@ -375,7 +410,10 @@ def _read_states(ctx: _Context, root: Node) -> None:
             name=name, label_da=s.str("label_da"), label_en=s.str("label_en"),
             public_support=s.bool("public_support"), unemployed=s.bool("unemployed"),
             absorbing=s.bool("absorbing", False),
+            prior_unemployed_weeks=s.number("prior_unemployed_weeks", 0.0, lo=0.0, hi=520.0),
         )
+        if s.has("prior_unemployed_weeks"):
+            ctx.ref(s, f"{name} prior unemployment")
         s.str("description", "")
         s.done()
     for required in ("employed", "outside"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
-from .common import add_scenario_args, check_scenario_args, load
+from .common import add_goals_arg, add_scenario_args, check_scenario_args, load, load_plan
 
 
 def add(sub) -> None:
@@ -15,21 +16,30 @@ def add(sub) -> None:
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/run")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
+    add_goals_arg(p)
     p.set_defaults(func=execute)
 
 
 def execute(args) -> int:
     from .. import output
+    from ..goals import evaluate
+    from ..goals import summary as goals_summary
     from ..runner import run
     check_scenario_args(args)
-    scenario = load(args.scenario, args.scale)
+    scenario = load(args.scenario, args.scale, args.set)
+    plan = load_plan(args.goals)
     t0 = time.perf_counter()
     res = run(scenario, args.years, args.replications, args.seed, args.workers,
               progress=not args.quiet)
     wall = time.perf_counter() - t0
-    out = output.write(res, args.out, wall=wall)
+    goals = evaluate(plan, res.indicators, scenario.scale, Path(args.scenario).stem) if plan else None
+    out = output.write(res, args.out, wall=wall, extra={"goals.csv": goals} if goals is not None else None)
     if not args.quiet:
         print(summary(res))
+        if goals is not None:
+            print(f"\nplan goals ({plan.name}; met ≥ {plan.met_share:.0%} of replications, "
+                  f"missed ≤ {plan.missed_share:.0%}):")
+            print(goals_summary(goals))
         print(f"\n{res.replications} replications, {res.events:,} events, {wall:.1f} s; tables in {out}")
     return 0
 
