@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +62,12 @@ class Criteria:
     def select(self, sim, t: float) -> list:
         """The live citizens who match at ``t``, in a fixed order (by id) whatever the event order."""
         found = [c for s in self.states for c in sim.members[s].values() if self.matches(c, t)]
-        return sorted(found, key=_id_order)
+        # initial citizens (integer ids) first, then newcomers ("moving_in:12") by name
+        initial = sorted((c for c in found if isinstance(c.id, int)), key=_ID)
+        return initial + sorted((c for c in found if not isinstance(c.id, int)), key=_ID)
 
 
-def _id_order(c) -> tuple:
-    """Initial citizens (integer ids) first, then newcomers (``"moving_in:12"``) by name."""
-    return (0, c.id, "") if isinstance(c.id, int) else (1, 0, c.id)
+_ID = attrgetter("id")
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -251,11 +252,22 @@ class CohortResult:
         return "\n".join(lines)
 
 
+def cohort_task(task: tuple) -> tuple[list, dict[float, np.ndarray]]:
+    """``(scenario, criteria, at, followups, seed, replication)`` → (ids, states per follow-up);
+    importable, so spawn-based workers can run it."""
+    from .engine import simulate
+    scenario, criteria, t0, times, seed, rep = task
+    w = CohortWatcher(criteria, t0, times)
+    simulate(scenario, years=times[-1] / WEEKS_PER_YEAR + 1e-6, seed=seed, replication=rep,
+             watchers=(w,))
+    return w.ids, w.states
+
+
 def follow(scenario: Scenario, at: dt.date | str, criteria: Criteria,
            after_months: tuple[int, ...] = (6, 12, 24), replications: int = 10,
-           seed: int = 2015) -> CohortResult:
-    """Run ``replications`` of ``scenario`` up to the last follow-up and follow the cohort."""
-    from .engine import simulate
+           seed: int = 2015, workers: int = 1, progress: bool = False) -> CohortResult:
+    """Run ``replications`` of ``scenario`` up to the last follow-up and follow the cohort
+    (the result does not depend on ``workers``)."""
     t0 = model_week(scenario, at)
     cal = Calendar(scenario.start)
     at_date = cal.date(t0) if not isinstance(at, dt.date) else at
@@ -264,20 +276,37 @@ def follow(scenario: Scenario, at: dt.date | str, criteria: Criteria,
     months = tuple(sorted(set(after_months)))
     dates = [add_months(at_date, m) for m in months]
     times = [cal.week(d) for d in dates]
-    years = times[-1] / WEEKS_PER_YEAR + 1e-6
+    tasks = [(scenario, criteria, t0, times, seed, r) for r in range(replications)]
+    done = []
+    if workers > 1 and replications > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            for res in pool.map(cohort_task, tasks):
+                done.append(res)
+                _progress(progress, len(done), replications)
+    else:
+        for t in tasks:
+            done.append(cohort_task(t))
+            _progress(progress, len(done), replications)
     names = scenario.state_names
     rows, sizes = [], []
-    for r in range(replications):
-        w = CohortWatcher(criteria, t0, times)
-        simulate(scenario, years=years, seed=seed, replication=r, watchers=(w,))
-        sizes.append(len(w.members))
+    for r, (ids, states) in enumerate(done):
+        n = len(ids)
+        sizes.append(n)
         for m, d, t in zip(months, dates, times):
-            n = len(w.members)
-            counts = np.bincount(w.states[t], minlength=len(names))
+            counts = np.bincount(states[t], minlength=len(names))
             for s, name in enumerate(names):  # an empty cohort has no shares (NaN), not zeros
                 rows.append((r, m, d, name, int(counts[s]), counts[s] / n if n else math.nan))
     shares = pd.DataFrame(rows, columns=["replication", "months", "date", "state", "persons", "share"])
     return CohortResult(scenario, criteria, at_date, months, shares, sizes)
+
+
+def _progress(on: bool, done: int, total: int) -> None:
+    if on:
+        import sys
+        print(f"\rreplications {done}/{total}", end="\n" if done == total else "",
+              file=sys.stderr, flush=True)
 
 
 def write_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:

@@ -133,9 +133,8 @@ def outcome_names(text: str | tuple[str, ...], scenario: Scenario) -> tuple[str,
     return names
 
 
-def _measure(names: tuple[str, ...], scenario: Scenario, c, entered: set[int]) -> list[bool]:
+def _measure(names: tuple[str, ...], scenario: Scenario, idx: dict, c, entered: set[int]) -> list[bool]:
     """Outcome values of one citizen at the follow-up; ``entered``: states entered since the start."""
-    idx = {n: i for i, n in enumerate(scenario.state_names)}
     out = []
     for n in names:
         if n == "employed":
@@ -229,7 +228,7 @@ class TrialWatcher:
             for c in self.eligible:
                 entered = {sim.index[d.split(" (", 1)[0]] for (when, ev, d) in sim.recorder.log[c.id]
                            if ev == "enter" and tr.at < when <= tr.end}
-                rows.append(_measure(names, sim.scenario, c, entered))
+                rows.append(_measure(names, sim.scenario, sim.index, c, entered))
             self.y = np.array(rows, dtype=np.int8).reshape(len(self.eligible), len(names))
 
 
@@ -341,20 +340,53 @@ def pilot_rows(w: TrialWatcher, replication: int, outcomes: tuple[str, ...]) -> 
     return rows
 
 
+@dataclass
+class World:
+    """What one world of one replication yields (small and picklable, for worker processes)."""
+
+    ids: list
+    treatment: list[int]
+    control: list[int]
+    y: np.ndarray
+
+
+def world_task(task: tuple) -> World:
+    """``(scenario, trial, seed, replication, world)`` → :class:`World`; importable for spawn workers."""
+    scenario, trial, seed, rep, world = task
+    w = simulate_trial(scenario, trial, seed, rep, world)
+    return World(w.ids, w.treatment, w.control, w.y)
+
+
 def run_trial(scenario: Scenario, trial: Trial, replications: int = 10, seed: int = 2015,
-              truth: bool = True) -> TrialResult:
-    """``replications`` simulated pilots and (``truth``) the true effect from the same replications."""
+              truth: bool = True, workers: int = 1, progress: bool = False) -> TrialResult:
+    """``replications`` simulated pilots and (``truth``) the true effect from the same
+    replications; the result does not depend on ``workers``."""
+    worlds = WORLDS if truth else WORLDS[:1]
+    tasks = [(scenario, trial, seed, r, world) for r in range(replications) for world in worlds]
+    done: list[World] = []
+    if workers > 1 and len(tasks) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            for res in pool.map(world_task, tasks):
+                done.append(res)
+                _progress(progress, len(done), len(tasks))
+    else:
+        for t in tasks:
+            done.append(world_task(t))
+            _progress(progress, len(done), len(tasks))
     pilots, truths, notes = [], [], []
     small = 0
     for r in range(replications):
-        w = simulate_trial(scenario, trial, seed, r, "trial")
+        got = dict(zip(worlds, done[r * len(worlds):(r + 1) * len(worlds)]))
+        w = got["trial"]
         if len(w.treatment) < trial.size:
             small += 1
         pilots += pilot_rows(w, r, trial.outcomes)
         if truth:
-            w1 = simulate_trial(scenario, trial, seed, r, "all")
-            w0 = simulate_trial(scenario, trial, seed, r, "none")
-            assert w1.ids == w0.ids == w.ids, "the worlds differ before the trial date"
+            w1, w0 = got["all"], got["none"]
+            if not (w1.ids == w0.ids == w.ids):
+                raise RuntimeError("the worlds differ before the trial date: common random numbers broken")
             if w1.ids:
                 eff = w1.y.mean(axis=0) - w0.y.mean(axis=0)
                 for k, o in enumerate(trial.outcomes):
@@ -369,6 +401,13 @@ def run_trial(scenario: Scenario, trial: Trial, replications: int = 10, seed: in
     tru = pd.DataFrame(truths, columns=["replication", "outcome", "eligible", "share_all",
                                         "share_none", "effect"])
     return TrialResult(scenario, trial, Calendar(scenario.start).date(trial.at), pil, tru, notes)
+
+
+def _progress(on: bool, done: int, total: int) -> None:
+    if on:
+        import sys
+        print(f"\rmodel runs {done}/{total}", end="\n" if done == total else "",
+              file=sys.stderr, flush=True)
 
 
 def design(scenario: Scenario, group: Criteria, at: str | dt.date, size: int, intervention: str,

@@ -180,3 +180,10 @@ def test_a_boost_multiplies_whatever_instrument_runs_and_follows_state_changes(b
 
     simulate(sc, years=31 / 52.1775, seed=2, watchers=(Check(),))
     assert seen["during"] > 0 and seen["moved"] > 0  # both cases occurred
+
+
+def test_the_result_does_not_depend_on_the_number_of_workers(model):
+    trial = _trial(model, "contact:dagpenge->employed*2:13", "employed")
+    a = run_trial(model, trial, replications=2, seed=6, workers=1)
+    b = run_trial(model, trial, replications=2, seed=6, workers=2)
+    assert a.pilots.equals(b.pilots) and a.truth.equals(b.truth)

@@ -21,6 +21,8 @@ def add(sub) -> None:
     p.add_argument("--replications", type=int, default=10)
     p.add_argument("--seed", type=int, default=2015)
     p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--out", default="out/cohort")
     p.set_defaults(func=execute)
 
@@ -42,7 +44,8 @@ def execute(args) -> int:
     after = months(args.after)
     scenario = load(args.scenario, args.scale)
     criteria = parse_criteria(args.where, scenario)
-    res = follow(scenario, args.at, criteria, after, args.replications, args.seed)
+    res = follow(scenario, args.at, criteria, after, args.replications, args.seed,
+                 workers=args.workers, progress=not args.quiet)
     if not any(res.sizes):
         raise SpecError("<command line>", "--where", f"nobody matches at {res.at} in any replication")
     manifest = {"scenario": scenario.name, "scenario_file": scenario.file,

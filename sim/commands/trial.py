@@ -32,6 +32,8 @@ def add(sub) -> None:
                    help="simulated pilots; each runs the model three times (default 10)")
     p.add_argument("--seed", type=int, default=2015)
     p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--out", default="out/trial")
     p.set_defaults(func=execute)
 
@@ -45,7 +47,8 @@ def execute(args) -> int:
     group = parse_criteria(args.group, scenario, where="--group")
     trial = design(scenario, group, args.at, args.size, args.intervention, args.outcomes,
                    args.followup)
-    res = run_trial(scenario, trial, args.replications, args.seed)
+    res = run_trial(scenario, trial, args.replications, args.seed, workers=args.workers,
+                    progress=not args.quiet)
     if res.pilots.empty:
         raise SpecError("<command line>", "--group",
                         f"fewer than two people eligible at {res.at} in every replication")
