@@ -452,10 +452,11 @@ class VectorSimulation:
         c, m = self.c, self.m
         best = c.pension_at[j].copy()
         rule = np.full(len(j), -1, dtype=np.int8)
-        s = c.state[j]
-        done = c.done[j]
+        # which rules run for each citizen, as one (citizens x rules) table: one pass
+        # instead of several array operations per rule
+        pending = m.rules_in_state[c.state[j]] & ((c.done[j][:, None] >> m.rule_bits) & 1 == 0)
         for r in m.rules:
-            d = r.in_state[s] & ((done >> r.index) & 1 == 0)
+            d = pending[:, r.index]
             if not d.any():
                 continue
             jj = j[d]
