@@ -777,7 +777,10 @@ class VectorSimulation:
         t = now.astype(float).copy()
         ci = np.searchsorted(tab.cycle, t, side="right") - 1
         bi = (tab.bounds[s] <= (t - ent + 1e-9)[:, None]).sum(axis=1) - 1
-        a, ed, ins, f = c.age[j], c.edu[j], c.insured[j], c.effect[j]
+        # the hazard row without its band and cycle parts, which the loop below adds:
+        # age, education, insurance and effect do not change before the event
+        base = tab.index(s, 0, c.age[j], c.edu[j], c.insured[j], 0, c.effect[j])
+        band_stride, cycle_stride = tab.strides[1], tab.strides[5]
         out_t = np.empty(len(j))
         fb = np.zeros(len(j), dtype=np.int8)
         fc = np.zeros(len(j), dtype=np.int8)
@@ -789,7 +792,7 @@ class VectorSimulation:
                 seg_end = np.where(band_end < cyc_end, band_end, cyc_end)
                 h = hard[p]
                 seg_end = np.where(h < seg_end, h, seg_end)
-                total = tab.total[tab.index(s[p], bi[p], a[p], ed[p], ins[p], ci[p], f[p])]
+                total = tab.total[base[p] + bi[p] * band_stride + ci[p] * cycle_stride]
                 tp = t[p]
                 ts = total * (seg_end - tp)
                 fire = ts >= e[p]
