@@ -205,14 +205,19 @@ def age_labels(lower: tuple[float, ...]) -> tuple[str, ...]:
 # Loading
 # ---------------------------------------------------------------------------
 def load_scenario(path: str | Path, data_dir: str | Path | None = None,
-                  sets: tuple[str, ...] | list[str] = ()) -> Scenario:
+                  sets: tuple[str, ...] | list[str] = (), fitted: bool = True) -> Scenario:
     """Read a scenario file (with the layers it ``extends``, and ``--set`` overrides) and
-    the national data files, validate, and resolve."""
+    the national data files, validate, and resolve.
+
+    A scenario may point to a fitted parameter layer (``[scenario] fitted = "path"``,
+    relative to the file that says so, written by ``caseflow calibrate``); its factors are
+    applied to the named hazards unless ``fitted=False`` (calibration fits the raw file).
+    """
     from .overlay import resolve
     path = Path(path)
     layered = resolve(path, sets)
     try:
-        return _load(path, data_dir, layered)
+        return _load(path, data_dir, layered, fitted)
     except SpecError as err:
         if err.file != str(path):
             raise
@@ -226,7 +231,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None,
         raise SpecError(origin, key, err.message) from None
 
 
-def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
+def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True) -> Scenario:
     data_dir = Path(data_dir) if data_dir else DATA_DIR
     files = {
         "states": data_dir / "states.toml",
@@ -253,6 +258,7 @@ def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
     head.str("municipality")
     head.str("description", "")
     title_da = head.str("title_da", "")
+    fitted_path = head.str("fitted", "")
     head.done()
 
     _read_law(ctx, law)
@@ -266,7 +272,7 @@ def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
     levers.apply(ctx, scen.node("levers", None))  # compiled into hazards and rule shares
     scen.done()
 
-    return Scenario(
+    scenario = Scenario(
         name=name, file=str(path), digest=digest.hexdigest(), start=start,
         states=tuple(ctx.states.values()), age_lower=ctx.age_lower,
         education_levels=ctx.education, long_term_share=ctx.long_term_share,
@@ -280,6 +286,17 @@ def _load(path: Path, data_dir: str | Path | None, layered) -> Scenario:
         support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
         layers=tuple(str(f) for f in layered.files),
     )
+    if fitted_path and fitted:
+        from .calibration.layer import apply_layer
+        where = Path(layered.origin("scenario.fitted") or path)
+        where = where if where.suffix == ".toml" else path
+        layer = Path(fitted_path) if Path(fitted_path).is_absolute() else where.parent / fitted_path
+        try:
+            digest.update(layer.read_bytes())
+        except OSError:
+            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
+        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
+    return scenario
 
 
 class _Context:

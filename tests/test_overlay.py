@@ -27,6 +27,10 @@ def proj(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "scenarios").mkdir()
     shutil.copy(BASELINE, tmp_path / "scenarios" / "aalborg_2015.toml")
+    # the baseline points to its fitted layer (../calibration/fitted/aalborg.toml)
+    (tmp_path / "calibration" / "fitted").mkdir(parents=True)
+    shutil.copy(BASELINE.parents[1] / "calibration" / "fitted" / "aalborg.toml",
+                tmp_path / "calibration" / "fitted" / "aalborg.toml")
     return tmp_path
 
 
@@ -100,7 +104,9 @@ mentor = 20
     assert p["activation.places.mentor"] == str(s)
     assert p["activation.places.jobrotation"] == COMMAND_LINE
     assert p["activation.places.nytteindsats"] == base
-    sc = load_scenario(s, sets=["activation.places.jobrotation=5"])
+    # fitted=False: the baseline's fitted multipliers (calibration/fitted/aalborg.toml) would
+    # otherwise multiply the layered rate too
+    sc = load_scenario(s, sets=["activation.places.jobrotation=5"], fitted=False)
     assert sc.places["mentor"] == 20 and sc.places["jobrotation"] == 5
     assert sc.hazards[[h.name for h in sc.hazards].index("dagpenge->employed")].rate[0] == 0.05
 
