@@ -83,6 +83,12 @@ class Activation:
                 p.repeat_weeks.timeline(calendar), tuple(cum), tuple(items),
             )
         self.boosts: dict = {}  # citizen id -> (Boost, the effect it multiplies)
+        # handovers to other actors: per group (share, first week, last week, instrument)
+        self.referral: list = [None] * len(scenario.states)
+        for group, r in scenario.referrals.items():
+            self.referral[index[group]] = (r.share, r.weeks[0], r.weeks[1],
+                                           self.names.index(r.instrument))
+        self.handover_at: dict = {}  # citizen id -> time of the handover due in this spell
 
     # -- the engine calls these ------------------------------------------------------
     def on_entry(self, c, now: float) -> None:
@@ -92,22 +98,29 @@ class Activation:
         pol = self.policy[c.state]
         if pol is None:
             c.offer_at = NEVER
-            return
-        first: Timeline = pol[1]
-        c.offer_at = c.entered + first.at(c.entered)[c.age]
+        else:
+            first: Timeline = pol[1]
+            c.offer_at = c.entered + first.at(c.entered)[c.age]
+        if self.handover_at:
+            self.handover_at.pop(c.id, None)  # a handover belongs to the spell it was drawn in
+        if self.referral[c.state] is not None:
+            self._refer(c, now)
 
     def start_initial(self, c, now: float) -> None:
         """A citizen already in a spell at the start: past the first offer, the next comes
         at a uniform point of the repeat interval (or never, if offers do not repeat)."""
         self.on_entry(c, now)
         pol = self.policy[c.state]
-        if pol is None or c.offer_at >= now:
+        if pol is None or c.entered + pol[1].at(c.entered)[c.age] >= now:
             return
         repeat = pol[2].at(now)
-        c.offer_at = now + c.streams.activation.uniform() * repeat if repeat > 0 else NEVER
+        self._next_offer(c, now, now + c.streams.activation.uniform() * repeat if repeat > 0 else NEVER)
 
     def on_offer(self, c, now: float) -> None:
         """The offer is due: exempt, or choose an instrument and ask for a place."""
+        if self.handover_at and self.handover_at.get(c.id, NEVER) <= now:
+            self._hand_over(c, now)
+            return
         exempt, _, repeat, cum, items = self.policy[c.state]
         c.offer_at = NEVER
         stream = c.streams.activation
@@ -116,7 +129,7 @@ class Activation:
         u_exempt, u_choice = stream.uniform(), stream.uniform()
         if u_exempt < exempt:
             r = repeat.at(now)
-            c.offer_at = now + r if r > 0 else NEVER
+            self._next_offer(c, now, now + r if r > 0 else NEVER)
             self.recorder.offer(c, now, None)
             return
         i = items[next((k for k, c_ in enumerate(cum) if u_choice < c_), len(cum) - 1)]
@@ -140,7 +153,7 @@ class Activation:
             self._set(c, after)
             c.effect_until = now + self.instruments[i].after_weeks if after else NEVER
             repeat = self.policy[c.state][2].at(now) if self.policy[c.state] else 0.0
-            c.offer_at = now + repeat if repeat > 0 else NEVER
+            self._next_offer(c, now, now + repeat if repeat > 0 else NEVER)
         else:
             self._set(c, None)
             c.effect_until = NEVER
@@ -174,6 +187,53 @@ class Activation:
         entry = self.boosts.pop(c.id, None)
         if entry is not None:
             c.effect = entry[1]
+
+    # -- other actors (andre aktører) ---------------------------------------------------
+    def _refer(self, c, now: float) -> None:
+        """Decide on entry whether, and when, this spell is handed to another actor.
+
+        Two draws from the citizen's own referral stream whatever the share, so scenarios
+        that refer more or fewer people keep everyone else's numbers. Spells already past
+        the handover week at the start are not handed over (an approximation).
+        """
+        share, first, last, _ = self.referral[c.state]
+        stream = c.streams.referral
+        u, v = stream.uniform(), stream.uniform()
+        at = c.entered + first + (last - first) * v
+        if u < share and at >= now:
+            self.handover_at[c.id] = at
+            c.offer_at = min(c.offer_at, at)
+
+    def _hand_over(self, c, now: float) -> None:
+        """The other actor takes the case: its programme replaces the job centre's offers.
+
+        Someone already in (or queuing for) one of the job centre's programmes stays with
+        the job centre; the actor's programme can queue for its places like any offer.
+        """
+        del self.handover_at[c.id]
+        c.offer_at = NEVER  # the actor's programme, or the one in progress, comes first
+        if c.request is not None:
+            return
+        i = self.referral[c.state][3]
+        req = self.places[i].request()
+        c.request = (i, req)
+        if req.triggered:
+            self._start(c, now)
+        else:
+            self.recorder.offer(c, now, -1 - i)
+            req.callbacks.append(lambda _ev, c=c: self._granted(c))
+
+    def _next_offer(self, c, now: float, at: float) -> None:
+        """Schedule the job centre's next offer, or the handover if that comes first.
+
+        A handover whose week passed while the citizen was in a job-centre programme is
+        dropped: the case stays with the job centre.
+        """
+        handover = self.handover_at.get(c.id, NEVER) if self.handover_at else NEVER
+        if handover < now:
+            del self.handover_at[c.id]
+            handover = NEVER
+        c.offer_at = min(at, handover)
 
     # -- internals ----------------------------------------------------------------------
     def _set(self, c, base: Effect | None) -> None:

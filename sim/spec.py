@@ -112,6 +112,23 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """Handing part of a target group to another actor (anden aktør) for a programme.
+
+    A share of those entering ``group`` is handed over at a uniform week of the spell in
+    ``weeks`` and follows ``instrument`` (its duration, effects and price) instead of the
+    job centre's own offers; 004 §3.3.1.5: about 20 % of the insured unemployed, handed
+    over after 9-16 weeks of unemployment, for 52 weeks.
+    """
+
+    group: str
+    share: float
+    weeks: tuple[float, float]
+    instrument: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Inflow:
     """New citizens per year arriving in the municipality's working-age population."""
 
@@ -155,6 +172,7 @@ class Scenario:
     cycle_base_year: int
     exit_education_to: tuple[float, ...]  # education attained when leaving education for a job
     support_bands: tuple[float, ...] = (0.0,)  # weeks on public support: lower bounds of the steps
+    referrals: dict[str, Referral] = field(default_factory=dict)  # group -> other actors
     scale: float = 1.0
     sources: dict[str, str] = field(default_factory=dict)
     title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
@@ -283,7 +301,8 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         stock_age=ctx.stock_age, stock_education=ctx.stock_education,
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
-        support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
+        support_bands=ctx.support_bands, referrals=ctx.referrals, sources=ctx.sources,
+        title_da=title_da,
         layers=tuple(str(f) for f in layered.files),
     )
     if fitted_path and fitted:
@@ -311,6 +330,7 @@ class _Context:
         self.redirects: list[Redirect] = []
         self.instruments: dict[str, Instrument] = {}
         self.policies: dict[str, Policy] = {}
+        self.referrals: dict[str, Referral] = {}
         self.places: dict[str, float] = {}
         self.stocks: dict[str, float] = {}
         self.stock_age: dict[str, tuple[float, ...]] = {}
@@ -742,6 +762,23 @@ def _read_activation(ctx: _Context, root: Node) -> None:
         p.str("unit", choices=("weeks of the spell",))
         p.done()
     pol.done()
+    others = root.node("other_actors", None)
+    for group, r in (others.nodes() if others is not None else ()):
+        ctx.state(others, group, group, living=True)
+        ref = ctx.ref(r, f"other actors for {group}")
+        r.str("unit", choices=("weeks of the spell",))
+        weeks = r.list("weeks")
+        if len(weeks) != 2:
+            raise r.error("weeks", "expected [first, last] week of the spell for the handover")
+        lo, hi = (check_number(w, r.file, f"{r.path('weeks')}[{k}]", lo=0.0) for k, w in enumerate(weeks))
+        if hi < lo:
+            raise r.error("weeks", f"the last week ({hi:g}) is before the first ({lo:g})")
+        ctx.referrals[group] = Referral(
+            group=group, share=r.number("share", lo=0.0, hi=1.0), weeks=(lo, hi),
+            instrument=r.str("instrument", choices=tuple(ctx.instruments)), ref=ref)
+        r.done()
+    if others is not None:
+        others.done()
     root.done()
 
 
