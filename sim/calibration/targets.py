@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SpecError
-from ..schema import Node, read_toml
+from ..schema import MAX_PERSONS, Node, read_toml
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
@@ -140,7 +140,7 @@ def load_targets(path: str | Path) -> TargetSet:
             a.done()
             if abs(sum(shares.values()) - 1) > 1e-6:
                 raise s.error("age_shares", f"shares must sum to 1, they sum to {sum(shares.values()):.6g}")
-        stocks[name] = InitialStock(s.number("value", lo=0.0), shares, _source(s))
+        stocks[name] = InitialStock(s.number("value", lo=0.0, hi=MAX_PERSONS), shares, _source(s))
         s.str("confidence", "")
         s.done()
     params = []
@@ -153,6 +153,7 @@ def load_targets(path: str | Path) -> TargetSet:
         if not lower < 1.0 < upper:
             raise p.error("upper", f"bounds must contain 1 (the scenario's value): [{lower:g}, {upper:g}]")
         params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p)))
+        p.done()
     cal.done()
 
     end_of_run = _add_years(start, years)
