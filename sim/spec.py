@@ -288,13 +288,14 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
     )
     if fitted_path and fitted:
         from .calibration.layer import apply_layer
-        where = Path(layered.origin("scenario.fitted") or path)
-        where = where if where.suffix == ".toml" else path
-        layer = Path(fitted_path) if Path(fitted_path).is_absolute() else where.parent / fitted_path
+        from .overlay import COMMAND_LINE, contained_path, project_root
+        origin = layered.origin("scenario.fitted") or str(path)
+        where = path if origin == COMMAND_LINE else Path(origin)
+        layer = contained_path(where, "scenario.fitted", fitted_path, project_root(path))
         try:
             digest.update(layer.read_bytes())
         except OSError:
-            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
+            raise SpecError(str(where), "scenario.fitted", f"fitted layer {layer} cannot be read") from None
         scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
     return scenario
 

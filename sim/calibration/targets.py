@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SpecError
+from ..overlay import contained_path, project_root
 from ..schema import MAX_PERSONS, Node, read_toml
 
 # measure -> (needs a date or a period, extensive: scales with the population)
@@ -126,7 +127,8 @@ def load_targets(path: str | Path) -> TargetSet:
     root = Node(read_toml(path), str(path))
     cal = root.node("calibration")
     scenario = cal.str("scenario")
-    scen_path = str((path.parent / scenario).resolve()) if not Path(scenario).is_absolute() else scenario
+    scen_path = str(contained_path(path, "calibration.scenario", scenario, project_root(path),
+                                    must_exist=False).resolve())  # checked when it is loaded
     start = cal.date("start")
     years = cal.number("years", lo=0.1, hi=50)
     description = cal.str("description", "")
