@@ -94,3 +94,10 @@ def test_a_redirect_reaching_past_an_age_rule_is_rejected(project):
 def test_the_real_law_has_no_instant_loop(baseline):
     """The check above passes the shipped law: the redirect stops at 30, where the age rule starts."""
     assert any(r.name == "uddannelseshjaelp_age_30_uddannelsesparat" for r in baseline.rules)
+
+
+def test_a_lever_hazard_that_is_not_a_name_is_rejected(project):
+    """Was: TypeError (unhashable type: 'list') from the levers reader."""
+    s = _edit(project / "scenarios/aalborg_2015.toml", 'hazards = ["dagpenge->employed"]', 'hazards = [[]]')
+    with pytest.raises(SpecError, match=r"levers\.contact\.dagpenge\.hazards\[0\]: expected a hazard name"):
+        load_scenario(s)
