@@ -41,11 +41,15 @@ class InvariantError(RuntimeError):
 
     def __init__(self, check: str, week: float | None, message: str, citizen: Any = None,
                  state: str | None = None) -> None:
-        self.check, self.week, self.citizen, self.state = check, week, citizen, state
-        where = [f"citizen {citizen!r}"] if citizen is not None else []
-        where += [f"in {state}"] if state else []
-        where += [f"at week {week:g}"] if week is not None else []
-        super().__init__(f"invariant violated ({check}): {' '.join(where)}: {message}")
+        self.check, self.week, self.message, self.citizen, self.state = check, week, message, citizen, state
+        # all the arguments, so SimPy and process pools can re-create the exception from args
+        super().__init__(check, week, message, citizen, state)
+
+    def __str__(self) -> str:
+        where = [f"citizen {self.citizen!r}"] if self.citizen is not None else []
+        where += [f"in {self.state}"] if self.state else []
+        where += [f"at week {self.week:g}"] if self.week is not None else []
+        return f"invariant violated ({self.check}): {' '.join(where)}: {self.message}"
 
 
 class Invariants:
@@ -88,15 +92,16 @@ class Invariants:
             if s == sim.outside:
                 continue
             living += len(members)
-            self.counts["persons: members = recorder stock = flows in - out"] += 1
-            if len(members) != sum(rec.count[s]) or len(members) != net[s]:
-                raise InvariantError("persons conserved", t, f"{len(members)} members, recorder stock "
-                                     f"{sum(rec.count[s])}, flows in - out {net[s]}", state=names[s])
+            self.counts["persons: each member is in its state"] += len(members)
             for cid, c in members.items():
                 if c.state != s:
                     raise InvariantError("persons conserved", t, f"listed in {names[s]} but its state "
                                          f"is {names[c.state] if c.state >= 0 else 'none'}",
                                          citizen=cid, state=names[s])
+            self.counts["persons: members = recorder stock = flows in - out"] += 1
+            if len(members) != sum(rec.count[s]) or len(members) != net[s]:
+                raise InvariantError("persons conserved", t, f"{len(members)} members, recorder stock "
+                                     f"{sum(rec.count[s])}, flows in - out {net[s]}", state=names[s])
         self.counts["persons: created = living + left"] += 1
         if sim.created != living + net[sim.outside]:
             raise InvariantError("persons conserved", t, f"{sim.created} created, {living} living, "
