@@ -512,7 +512,6 @@ class Simulation:
     def _indicators(self, t: float) -> None:
         """Plan indicators that need individual histories, measured at a date."""
         sc = self.scenario
-        names = sc.state_names
         window = sc.long_term_window
         need = sc.long_term_share * window
         long_term = 0

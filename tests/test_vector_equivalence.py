@@ -26,12 +26,9 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.linalg import expm
 
 from sim.engine import simulate as simpy_simulate
-from sim.spec import load_scenario
 from sim.vector.engine import simulate as vector_simulate
-from tests.test_analytic import LAW, SCENARIO, STATES
 
 
 def ample(sc):
@@ -168,24 +165,4 @@ def test_queue_difference_is_within_the_weekly_allocation_bound(binding_runs):
     assert x.mean() - y.mean() <= bound + 3 * se
     assert y.mean() - x.mean() <= 3 * se  # the vector engine never gives more places
 
-
-# -- analytic check --------------------------------------------------------------------------------
-def test_vector_engine_two_state_model_matches_matrix_exponential(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "states.toml").write_text(STATES)
-    (data / "law.toml").write_text(LAW)
-    (data / "instruments.toml").write_text("[instruments]\n")
-    n, a, b = 2000, 0.02, 0.08
-    (tmp_path / "s.toml").write_text(SCENARIO.format(n=n, a=a, b=b))
-    sc = load_scenario(tmp_path / "s.toml", data_dir=data)
-    q = np.array([[-a, a], [b, -b]])
-    reps = 6
-    weeks = [4, 13, 26, 52]
-    sims = np.array([vector_simulate(sc, years=1.05, seed=1, replication=r).recorder.persons[weeks, 1, 0]
-                     for r in range(reps)])
-    for k, w in enumerate(weeks):
-        p = expm(q * w)[0, 1]
-        expected = n * p
-        se = math.sqrt(n * p * (1 - p) / reps)  # binomial: people move independently
-        assert abs(sims[:, k].mean() - expected) < 4 * se, (w, sims[:, k].mean(), expected, se)
+# The analytic 2-state check runs for every engine in tests/test_analytic.py.

@@ -74,7 +74,7 @@ def fit(problem: Problem, budget: int = 60, x0: np.ndarray | None = None,
         step = SIMPLEX_STEP if x0[i] + SIMPLEX_STEP <= bounds[i][1] else -SIMPLEX_STEP
         v[i] += step
         simplex.append(v)
-    res = minimize(ev.objective, x0, method="Nelder-Mead", bounds=bounds,
+    minimize(ev.objective, x0, method="Nelder-Mead", bounds=bounds,
                    options={"maxfev": budget - 1, "initial_simplex": np.array(simplex),
                             "xatol": 1e-3, "fatol": 1e-4 * max(j0, 1.0)})
     best_x, best_j = min(ev.history, key=lambda h: h[1])
