@@ -43,19 +43,28 @@ class Results:
 
 def replicate(task: tuple) -> dict:
     """One replication → its tables. Importable, so spawn-based workers (and notebooks) can run it."""
-    scenario, years, seed, rep = task
-    r = simulate(scenario, years=years, seed=seed, replication=rep)
+    scenario, years, seed, rep, *more = task
+    check = bool(more and more[0])
+    from . import checks, costs
+    r = simulate(scenario, years=years, seed=seed, replication=rep,
+                 watchers=checks.watchers_for(scenario, years) if check else ())
     fl, act = tables.flows(r), tables.activation(r)
-    from . import costs
+    cost_table = costs.table(r)
+    if check:
+        checks.after_run(r, cost_table)
     return {"stocks": tables.stocks(r), "flows": fl, "activation": act,
             "indicators": tables.indicators(r, fl, act), "persons": r.persons_created, "events": r.events,
-            "wall": r.wall_seconds, "costs": costs.table(r)}
+            "wall": r.wall_seconds, "costs": cost_table}
 
 
 def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int = 2015,
-        workers: int = 1, progress: bool = False) -> Results:
-    """Run ``replications`` of ``scenario``; the result does not depend on ``workers``."""
-    tasks = [(scenario, years, seed, rep) for rep in range(replications)]
+        workers: int = 1, progress: bool = False, check: bool = False) -> Results:
+    """Run ``replications`` of ``scenario``; the result does not depend on ``workers``.
+
+    ``check``: verify the model's invariants every week (sim/checks.py); a violation
+    raises :class:`~sim.checks.InvariantError`. Results are the same as without.
+    """
+    tasks = [(scenario, years, seed, rep, check) for rep in range(replications)]
     out: list[dict] = []
     if workers > 1 and replications > 1:
         ctx = mp.get_context("spawn")

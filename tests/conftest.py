@@ -26,3 +26,12 @@ def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(DATA, d)
     shutil.copy(BASELINE, tmp_path / "scenario.toml")
     return tmp_path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what the robustness tests tried: bad inputs by category, invariant checks run."""
+    from .counts import report
+    for title, lines in report():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)

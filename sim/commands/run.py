@@ -16,6 +16,9 @@ def add(sub) -> None:
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/run")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
+    p.add_argument("--check", action="store_true",
+                   help="check invariants every week (persons conserved, rules of the law, "
+                        "costs non-negative); a violation stops the run, exit code 1")
     add_goals_arg(p)
     p.set_defaults(func=execute)
 
@@ -30,7 +33,7 @@ def execute(args) -> int:
     plan = load_plan(args.goals)
     t0 = time.perf_counter()
     res = run(scenario, args.years, args.replications, args.seed, args.workers,
-              progress=not args.quiet)
+              progress=not args.quiet, check=args.check)
     wall = time.perf_counter() - t0
     goals = evaluate(plan, res.indicators, scenario.scale, Path(args.scenario).stem) if plan else None
     out = output.write(res, args.out, wall=wall, extra={"goals.csv": goals} if goals is not None else None)
