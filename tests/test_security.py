@@ -28,7 +28,7 @@ PACKAGE = ROOT / "sim"
 DANGEROUS = {
     r"\beval\(": "evaluates text as Python",
     r"\bexec\(": "executes text as Python",
-    r"\bcompile\(": "compiles text to code",
+    r"(?<![.\w])compile\(": "compiles text to code",  # the builtin; re.compile is fine
     r"pickle": "unpickling runs arbitrary code",
     r"\bmarshal\b": "loads code objects",
     r"__import__": "imports a module by name",
