@@ -40,13 +40,13 @@ def identity(scenario, years: float, seed: int, replications: int, engine: str) 
     """What makes two runs the same run. ``scenario_content`` hashes the resolved scenario,
     so a scenario changed in Python (``with_hazard``) is a different run even though its
     files are the same."""
-    return {
+    return {  # the most telling keys first: the first difference names the error
         "format": FORMAT,
+        "seed": int(seed), "years": float(years), "engine": engine,
+        "scale": float(scenario.scale), "replications": int(replications),
         "scenario": scenario.name,
         "scenario_sha256": scenario.digest,
         "scenario_content_sha256": hashlib.sha256(repr(scenario).encode()).hexdigest(),
-        "seed": int(seed), "years": float(years), "engine": engine,
-        "scale": float(scenario.scale), "replications": int(replications),
         "version": __version__,
     }
 

@@ -61,7 +61,7 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
     """Write ``results`` to the directory ``out`` atomically (see the module docstring)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _tidy(out)
+    recover(out)
     tmp = _fresh_dir(out, "tmp")
     try:
         listing = {}
@@ -108,9 +108,12 @@ def _fresh_dir(out: Path, kind: str) -> Path:
             continue
 
 
-def _tidy(out: Path) -> None:
-    """Remove what killed writers left beside ``out``: temporary directories, and old
-    outputs set aside — restoring an old one if ``out`` itself is missing."""
+def recover(out: str | Path) -> None:
+    """Tidy what killed writers left beside ``out``: half-written temporary directories are
+    deleted; a previous output set aside is put back if ``out`` itself is missing (the
+    writer was killed between its two renames), else deleted. Directories of writers
+    still running are left alone."""
+    out = Path(out)
     for p in sorted(out.parent.glob(f".{out.name}.old-*")):
         if _alive(p.name):
             continue

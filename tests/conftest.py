@@ -26,3 +26,18 @@ def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(DATA, d)
     shutil.copy(BASELINE, tmp_path / "scenario.toml")
     return tmp_path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the counts tests record with ``record_property("count: WHAT", n)`` (kill points
+    tried, cases generated, …) at the end of every run, so they are visible in CI output."""
+    lines = []
+    for key in ("passed", "failed"):
+        for rep in terminalreporter.stats.get(key, []):
+            for name, value in getattr(rep, "user_properties", ()):
+                if str(name).startswith("count: ") and rep.when == "call":
+                    lines.append(f"{str(name)[7:]}: {value}  ({rep.nodeid}, {key})")
+    if lines:
+        terminalreporter.write_sep("-", "caseflow counts")
+        for line in lines:
+            terminalreporter.write_line(line)
