@@ -63,7 +63,7 @@ class Activation:
         first: Timeline = pol[1]
         c.offer_at = c.entered + first.at(c.entered)[c.age]
 
-    def start_initial(self, c, now: float, u: float) -> None:
+    def start_initial(self, c, now: float) -> None:
         """A citizen already in a spell at the start: past the first offer, the next comes
         at a uniform point of the repeat interval (or never, if offers do not repeat)."""
         self.on_entry(c, now)
@@ -71,13 +71,13 @@ class Activation:
         if pol is None or c.offer_at >= now:
             return
         repeat = pol[2].at(now)
-        c.offer_at = now + u * repeat if repeat > 0 else NEVER
+        c.offer_at = now + c.streams.activation.uniform() * repeat if repeat > 0 else NEVER
 
     def on_offer(self, c, now: float) -> None:
         """The offer is due: exempt, or choose an instrument and ask for a place."""
         exempt, _, repeat, cum, items = self.policy[c.state]
         c.offer_at = NEVER
-        stream = c.streams[2]
+        stream = c.streams.activation
         if stream.uniform() < exempt:
             r = repeat.at(now)
             c.offer_at = now + r if r > 0 else NEVER

@@ -20,8 +20,8 @@ import simpy
 from .activation import Activation
 from .calendar import NEVER, WEEKS_PER_YEAR, Calendar
 from .hazards import HazardTable
-from .population import (PRIOR_UNEMPLOYED_WEEKS, age_range, birth_time, draw_index,
-                         elapsed_cdf, elapsed_weeks, newcomer_count)
+from .population import (age_range, birth_time, draw_index, elapsed_cdf, elapsed_weeks,
+                         newcomer_count)
 from .recorder import Recorder
 from .rng import Stream, citizen_streams, key, replication_key
 from .rules import Law
@@ -29,6 +29,16 @@ from .spec import Scenario
 
 # Kinds of scheduled event
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
+# Shared empty values: most spells have no rule done and no drawn length
+NO_RULES_DONE: frozenset = frozenset()
+NO_DRAWN: dict = {}
+
+
+def rule_done(c: "Citizen", name: str) -> None:
+    """Mark a rule as done for the citizen's current spell (extended, or already passed)."""
+    if not c.rules_done:
+        c.rules_done = set()
+    c.rules_done.add(name)
 
 
 class Citizen:
@@ -57,8 +67,8 @@ class Citizen:
         self.request = None
         self.deadline = NEVER
         self.rule = None
-        self.rules_done: set[str] = set()
-        self.drawn: dict[str, float] = {}
+        self.rules_done: frozenset | set[str] = NO_RULES_DONE
+        self.drawn: dict[str, float] = NO_DRAWN
         self.pension_at = NEVER
         self.streams = streams
         self.proc = None
@@ -116,6 +126,7 @@ class Simulation:
         self.education = self.index["education"] if "education" in self.index else -1
         self.dagpenge = self.index.get("dagpenge", -1)
         self.unemployed = [s.unemployed for s in scenario.states]
+        self.prior_unemployed = [s.prior_unemployed_weeks for s in scenario.states]
         self.age_bounds = [a * WEEKS_PER_YEAR for a in scenario.age_lower]
         self.recorder = Recorder(len(scenario.states), len(scenario.age_lower), self.weeks,
                                  len(scenario.instruments), trace, scenario.support_bands)
@@ -159,7 +170,7 @@ class Simulation:
                 cid = pid
                 pid += 1
                 streams = citizen_streams(self.rep_key, cid)
-                attr = streams[3]
+                attr = streams.attributes
                 band = draw_index(attr.uniform(), sc.stock_age[state])
                 lo, hi = age_range(sc, band, pension_hi)
                 age = lo + (hi - lo) * attr.uniform()
@@ -193,7 +204,7 @@ class Simulation:
             yield self.env.timeout(max(t - self.env.now, 0.0))
             self.recorder.events += 1
             streams = citizen_streams(self.rep_key, f"{inflow.name}:{k}")
-            attr = streams[3]
+            attr = streams.attributes
             if inflow.age is not None:
                 age = inflow.age
             else:
@@ -226,7 +237,7 @@ class Simulation:
             c.support_since = NEVER
         elif c.support_since == NEVER:
             c.support_since = c.entered
-        c.rules_done = set()
+        c.rules_done = NO_RULES_DONE
         rec = self.recorder
         rec.flow(now, src, s, cause)
         if c.id in rec.trace:
@@ -240,32 +251,29 @@ class Simulation:
             if initial_elapsed:
                 c.dp_used = 0.0  # spell so far counted through c.entered
         if self.unemployed[s]:
-            prior = PRIOR_UNEMPLOYED_WEEKS.get(self.names[s], 0.0) if new else 0.0
+            prior = self.prior_unemployed[s] if new else 0.0
             c.unemp.append([c.entered - prior, None])
-        c.drawn = {}
-        for cr in self.law.by_state[s]:
-            if cr.rule.clock == "drawn_weeks":
-                c.drawn[cr.rule.name] = cr.rule.durations[0][c.streams[1].choice(cr.durations_cum)]
-        if initial_elapsed:
-            self._mark_extended(c, now)
+        rules = self.law.by_state[s]
+        if rules:
+            c.drawn = {cr.rule.name: self.law.draw_length(cr, c.streams.rule.uniform(), now - c.entered)
+                       for cr in rules if cr.durations_cum}
+            if initial_elapsed:
+                self._mark_extended(c, now)
+        else:
+            c.drawn = NO_DRAWN
         c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
         if initial_elapsed or new and now == 0.0:
-            self.activation.start_initial(c, now, c.streams[2].uniform())
+            self.activation.start_initial(c, now)
         else:
             self.activation.on_entry(c, now)
         if new:
-            c.proc = self.env.process(self._life(c))
+            self._start(c, now)
 
     def _mark_extended(self, c: Citizen, now: float) -> None:
         """Initial spells already past a deadline with a 'stay' branch were extended."""
         for cr in self.law.by_state[c.state]:
             if cr.rule.clock == "spell_weeks" and now - c.entered >= cr.limit.at(now):
-                c.rules_done.add(cr.rule.name)
-        while c.drawn and any(c.entered + w <= now for w in c.drawn.values()):
-            # a drawn length already passed: the forløb was longer; redraw among longer ones
-            for name, w in list(c.drawn.items()):
-                if c.entered + w <= now:
-                    c.drawn[name] = max(w * 2, now - c.entered + 1.0)
+                rule_done(c, cr.rule.name)
 
     def _leave(self, c: Citizen, now: float) -> None:
         s = c.state
@@ -287,81 +295,93 @@ class Simulation:
         src = c.state
         self._leave(c, now)
         if src == self.education and dest == self.employed:
-            level = c.streams[3].choice(tuple(self._exit_cum))
+            level = c.streams.attributes.choice(tuple(self._exit_cum))
             c.edu = max(c.edu, level)
         self._enter(c, dest, now, cause, src=src)
 
     def _wake(self, c: Citizen) -> None:
         """Something outside the citizen's process changed its hazards (a place was granted)."""
-        if c.proc is not None and c.proc.is_alive and c.proc.target is not None:
+        if c.proc is None:
+            if c.state != self.outside:
+                self._start(c, self.env.now)
+        elif c.proc.is_alive and c.proc.target is not None:
             c.proc.interrupt()
 
     # -- the life of one citizen -----------------------------------------------------------------------
-    def _life(self, c: Citizen):
-        env = self.env
+    def _next_event(self, c: Citizen, now: float) -> tuple[float, int, tuple | None]:
+        """The citizen's next event: (time, kind, hazard row) — the earlier of a scheduled
+        event and a competing-hazards draw integrated exactly across band and cycle ends."""
+        hard, kind = c.deadline, DEADLINE
+        if c.next_age < hard:
+            hard, kind = c.next_age, AGE
+        if c.effect_until < hard:
+            hard, kind = c.effect_until, EFFECT
+        if c.offer_at < hard:
+            hard, kind = c.offer_at, OFFER
         hz = self.hazards
-        rec = self.recorder
-        tr = c.streams[0]
-        bounds_all = hz.bounds
-        row = hz.row
+        s = c.state
+        bounds = hz.bounds[s]
         cyc_starts = hz.cycle_starts
         ncyc = len(cyc_starts)
+        row = hz.row
+        e = -math.log(c.streams.transition.uniform())
+        t = now
+        ci = bisect.bisect_right(cyc_starts, t) - 1
+        bi = bisect.bisect_right(bounds, t - c.entered + 1e-9) - 1
+        nb = len(bounds)
+        while True:
+            band_end = c.entered + bounds[bi + 1] if bi + 1 < nb else NEVER
+            cyc_end = cyc_starts[ci + 1] if ci + 1 < ncyc else NEVER
+            seg_end = band_end if band_end < cyc_end else cyc_end
+            if hard < seg_end:
+                seg_end = hard
+            entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
+            total = entry[0]
+            span = seg_end - t
+            if total * span >= e:
+                return max(t + e / total, now), HAZARD, entry
+            e -= total * span
+            t = seg_end
+            if t >= hard:
+                # a scheduled time a rounding error in the past happens now
+                return max(t, now), kind, None
+            # advance whichever clock ended the segment (both, if they coincide)
+            if seg_end == band_end:
+                bi += 1
+            if seg_end == cyc_end:
+                ci += 1
+
+    def _start(self, c: Citizen, now: float) -> None:
+        """Give the citizen a process, unless nothing can happen to them before the horizon.
+
+        A citizen with no event in the run (a third of the employed, say) costs no process;
+        if something outside changes their hazards later, :meth:`_wake` starts one then.
+        """
+        t, kind, entry = self._next_event(c, now)
+        if t <= self.horizon:
+            c.proc = self.env.process(self._life(c, t, kind, entry))
+
+    def _life(self, c: Citizen, t: float, kind: int, entry: tuple | None):
+        env = self.env
+        rec = self.recorder
         outside = self.outside
-        while c.state != outside:
-            now = env.now
-            # the next scheduled event
-            hard, kind = c.deadline, DEADLINE
-            if c.next_age < hard:
-                hard, kind = c.next_age, AGE
-            if c.effect_until < hard:
-                hard, kind = c.effect_until, EFFECT
-            if c.offer_at < hard:
-                hard, kind = c.offer_at, OFFER
-            # competing hazards, integrated exactly across band and cycle boundaries
-            s = c.state
-            bounds = bounds_all[s]
-            e = -math.log(tr.uniform())
-            t = now
-            ci = bisect.bisect_right(cyc_starts, t) - 1
-            bi = bisect.bisect_right(bounds, t - c.entered + 1e-9) - 1
-            nb = len(bounds)
-            while True:
-                band_end = c.entered + bounds[bi + 1] if bi + 1 < nb else NEVER
-                cyc_end = cyc_starts[ci + 1] if ci + 1 < ncyc else NEVER
-                seg_end = band_end if band_end < cyc_end else cyc_end
-                if hard < seg_end:
-                    seg_end = hard
-                entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
-                total = entry[0]
-                span = seg_end - t
-                if total * span >= e:
-                    t += e / total
-                    kind = HAZARD
-                    break
-                e -= total * span
-                t = seg_end
-                if t >= hard:
-                    break
-                # advance whichever clock ended the segment (both, if they coincide)
-                if seg_end == band_end:
-                    bi += 1
-                if seg_end == cyc_end:
-                    ci += 1
-            if t < now:
-                t = now  # a scheduled time a rounding error in the past
+        while True:
             try:
                 # an event past the horizon never fires (the run stops first), but the
                 # citizen can still be woken by a granted place, so it waits all the same
-                yield env.event() if t == NEVER else env.timeout(t - now)
+                yield env.event() if t == NEVER else env.timeout(t - env.now)
             except simpy.Interrupt:
-                continue  # hazards changed; memorylessness makes a fresh draw exact
+                # hazards changed; memorylessness makes a fresh draw exact
+                t, kind, entry = self._next_event(c, env.now)
+                continue
             rec.events += 1
             now = t
             if kind == HAZARD:
                 total, cum, dests, names = entry
-                u = tr.uniform()
+                u = c.streams.transition.uniform()
                 k = 0
-                while k < len(cum) - 1 and u >= cum[k]:
+                last = len(cum) - 1
+                while k < last and u >= cum[k]:
                     k += 1
                 self._move(c, dests[k], now, names[k])
             elif kind == DEADLINE:
@@ -376,16 +396,19 @@ class Simulation:
                 self.activation.on_effect_end(c, now)
             else:
                 self.activation.on_offer(c, now)
+            if c.state == outside:
+                break
+            t, kind, entry = self._next_event(c, now)
         if c.id in rec.trace:
             rec.note(c, env.now, "exit", "left the working-age population")
 
     def _deadline(self, c: Citizen, now: float) -> None:
         cr = c.rule
-        dest = self.law.branch(cr, now, c.streams[1].uniform())
+        dest = self.law.branch(cr, now, c.streams.rule.uniform())
         if c.id in self.recorder.trace:
             self.recorder.note(c, now, "rule", cr.rule.name)
         if dest < 0:  # extended: the rule is done for this spell
-            c.rules_done.add(cr.rule.name)
+            rule_done(c, cr.rule.name)
             c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
             return
         self._move(c, dest, now, cr.rule.name)

@@ -9,6 +9,7 @@ wave of brand-new spells that would all hit the 22- or 104-week rules together.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -19,9 +20,6 @@ from .rng import Stream
 from .spec import STAY, Scenario
 
 MAX_ELAPSED_WEEKS = 520
-# People on arbejdsmarkedsydelse exhausted 104 weeks of dagpenge before it (law.toml):
-# their 52-week unemployment record is full from the start.
-PRIOR_UNEMPLOYED_WEEKS = {"arbejdsmarkedsydelse": 104.0}
 
 
 def age_range(scenario: Scenario, band: int, pension_age: float) -> tuple[float, float]:
@@ -40,7 +38,7 @@ def draw_index(u: float, shares) -> int:
 
 
 def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: int, edu: int,
-                insured: int) -> np.ndarray:
+                insured: int) -> list[float]:
     """CDF over whole weeks of the elapsed duration of a spell in progress at the start.
 
     Under a steady inflow the elapsed duration has density S(d) / E[D] (renewal
@@ -66,12 +64,12 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
             longer = np.array([sum(sh for w, sh in zip(weeks, shares) if w > x) for x in d])
             surv *= longer
     cdf = np.cumsum(surv)
-    return cdf / cdf[-1]
+    return (cdf / cdf[-1]).tolist()
 
 
-def elapsed_weeks(cdf: np.ndarray, u: float, v: float) -> float:
+def elapsed_weeks(cdf: list[float], u: float, v: float) -> float:
     """A draw from the elapsed-duration distribution: whole week by inversion, then uniform."""
-    k = int(np.searchsorted(cdf, u, side="right"))
+    k = bisect.bisect_right(cdf, u)
     return min(k, len(cdf) - 1) + v
 
 

@@ -64,13 +64,42 @@ def replication_key(seed: int, replication: int) -> int:
     return key("caseflow", seed, "replication", replication)
 
 
-_STREAM_KEYS = tuple(key(name) for name in STREAMS)
+_K_TRANSITION, _K_RULE, _K_ACTIVATION, _K_ATTRIBUTES = (key(name) for name in STREAMS)
 
 
-def citizen_streams(rep_key: int, citizen: int | str) -> tuple[Stream, ...]:
-    """The named streams of one citizen (same in every scenario run with the same seed)."""
+class Streams:
+    """The named streams of one citizen, the same in every scenario run with the same seed.
+
+    The transition and attribute streams are used by everyone; the rule and activation
+    streams only by some, so they are made on first use (most citizens never need them).
+    """
+
+    __slots__ = ("base", "transition", "attributes", "_rule", "_activation")
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.transition = Stream(mix64(base ^ _K_TRANSITION))
+        self.attributes = Stream(mix64(base ^ _K_ATTRIBUTES))
+        self._rule: Stream | None = None
+        self._activation: Stream | None = None
+
+    @property
+    def rule(self) -> Stream:
+        if self._rule is None:
+            self._rule = Stream(mix64(self.base ^ _K_RULE))
+        return self._rule
+
+    @property
+    def activation(self) -> Stream:
+        if self._activation is None:
+            self._activation = Stream(mix64(self.base ^ _K_ACTIVATION))
+        return self._activation
+
+
+def citizen_streams(rep_key: int, citizen: int | str) -> Streams:
+    """The streams of one citizen: keyed by replication and citizen, never by event order."""
     if isinstance(citizen, int):  # the initial population: a cheap integer hash suffices
         base = mix64(rep_key ^ mix64((citizen * GOLDEN + 1) & MASK))
     else:
         base = key(rep_key, "citizen", citizen)
-    return tuple(Stream(mix64(base ^ k)) for k in _STREAM_KEYS)
+    return Streams(base)

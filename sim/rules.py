@@ -60,6 +60,7 @@ class Law:
             for s in rule.states:
                 self.by_state[index[s]].append(compiled)
         self.pension_age = scenario.pension_age
+        self._pension_by_birth = scenario.pension_age.timeline(calendar)  # by model time of birth
         self.redirects: list[tuple[float, float, tuple[int, ...], dict[int, int]]] = []
         edu_index = {e: i for i, e in enumerate(scenario.education_levels)}
         for r in scenario.redirects:
@@ -69,8 +70,7 @@ class Law:
 
     def pension_time(self, born: float) -> float:
         """Model time at which someone born at model time ``born`` reaches state-pension age."""
-        birth_date = self.calendar.date(born)
-        return born + self.pension_age.at(birth_date) * WEEKS_PER_YEAR
+        return born + self._pension_by_birth.at(born) * WEEKS_PER_YEAR
 
     def redirect(self, state: int, t: float, age_weeks: float, edu: int) -> int:
         """The state the law puts a person in who would enter ``state`` (entry rules)."""
@@ -112,6 +112,25 @@ class Law:
             if t < end:
                 return t
         return NEVER
+
+    @staticmethod
+    def draw_length(cr: CompiledRule, u: float, elapsed: float) -> float:
+        """A drawn spell length (e.g. a ressourceforløb of 1-5 years) longer than ``elapsed``.
+
+        New spells have ``elapsed`` 0; spells in progress at the start draw from the
+        lengths still possible, with their shares renormalised.
+        """
+        weeks, shares = cr.rule.durations
+        possible = [(w, p) for w, p in zip(weeks, shares) if w > elapsed and p > 0]
+        if not possible:  # pragma: no cover - the elapsed-time draw excludes this
+            return elapsed
+        total = sum(p for _, p in possible)
+        acc = 0.0
+        for w, p in possible:
+            acc += p / total
+            if u < acc:
+                return w
+        return possible[-1][0]
 
     @staticmethod
     def branch(cr: CompiledRule, t: float, u: float) -> int:

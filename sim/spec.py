@@ -38,6 +38,7 @@ class State:
     public_support: bool
     unemployed: bool
     absorbing: bool
+    prior_unemployed_weeks: float = 0.0  # unemployment before the spell, for people in it at the start
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,10 @@ def _read_states(ctx: _Context, root: Node) -> None:
             name=name, label_da=s.str("label_da"), label_en=s.str("label_en"),
             public_support=s.bool("public_support"), unemployed=s.bool("unemployed"),
             absorbing=s.bool("absorbing", False),
+            prior_unemployed_weeks=s.number("prior_unemployed_weeks", 0.0, lo=0.0, hi=520.0),
         )
+        if s.has("prior_unemployed_weeks"):
+            ctx.ref(s, f"{name} prior unemployment")
         s.str("description", "")
         s.done()
     for required in ("employed", "outside"):
