@@ -44,11 +44,17 @@ def _indicators(r: RunResult, done: dict) -> pd.DataFrame:
     return tables.indicators(r, done["flows"], done["activation"])
 
 
+def _costs(r: RunResult, done: dict) -> pd.DataFrame:
+    from . import costs
+    return costs.table(r)
+
+
 TABLES: list[tuple[str, Callable[[RunResult, dict], pd.DataFrame]]] = [
     ("stocks", _stocks),
     ("flows", _flows),
     ("activation", _activation),
     ("indicators", _indicators),
+    ("costs", _costs),
 ]
 
 

@@ -30,7 +30,7 @@ def test_written_run_reads_back_equal(results, tmp_path):
     out = output.write(results, tmp_path / "run")
     got = output.read_run(out)
     assert got.manifest["replications"] == 3
-    assert set(got.tables) == {"stocks", "flows", "activation", "indicators", "stocks_summary",
+    assert set(got.tables) == {"stocks", "flows", "activation", "indicators", "costs", "stocks_summary",
                                "indicators_summary"}
     pd.testing.assert_frame_equal(got["stocks"], results.stocks, check_dtype=False)
     assert got.manifest["files"]["stocks.csv"]["rows_per_replication"] == [len(results.stocks) // 3] * 3
