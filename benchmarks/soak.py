@@ -10,7 +10,8 @@ with a different seed per chunk. Each chunk's tables are dropped after a checksu
 a long calibration drops the runs it has scored. The resident set size (RSS) of this
 process is read after the first chunk (start: imports, caches and allocator pools
 warmed up) and after every chunk; the script prints RSS at start and end, their
-difference, the peak, and the least-squares slope in MB per 100 replications.
+difference, the peak, and the least-squares slope in MB per 100 replications, overall
+and over the second half (the first tens of replications warm the allocator's pools).
 
 The engine is ``--engine`` (default ``vector`` when :data:`sim.engines.ENGINES` has
 it, else the SimPy reference engine at a small scale).
@@ -52,6 +53,14 @@ def rss_mb() -> float:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def slope(samples: list[tuple[int, float]]) -> float:
+    """Least-squares growth of RSS in MB per 100 replications."""
+    xs = [x for x, _ in samples]
+    mx, my = sum(xs) / len(xs), sum(y for _, y in samples) / len(samples)
+    den = sum((x - mx) ** 2 for x in xs) or 1.0
+    return sum((x - mx) * (y - my) for x, y in samples) / den * 100
+
+
 def main() -> None:
     vector = "vector" in engines.ENGINES
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -78,14 +87,12 @@ def main() -> None:
         samples.append((done, rss_mb()))
         print(f"  {done:4d} replications  RSS {samples[-1][1]:8.1f} MB", flush=True)
     start, end = samples[0][1], samples[-1][1]
-    xs = [x for x, _ in samples]
-    mx = sum(xs) / len(xs)
-    my = sum(y for _, y in samples) / len(samples)
-    den = sum((x - mx) ** 2 for x in xs) or 1.0
-    slope = sum((x - mx) * (y - my) for x, y in samples) / den * 100
+    half = samples[len(samples) // 2:]
     print(f"RSS start (after {samples[0][0]} replications) {start:.1f} MB, end {end:.1f} MB, "
-          f"difference {end - start:+.1f} MB, peak {max(y for _, y in samples):.1f} MB, "
-          f"slope {slope:+.2f} MB per 100 replications")
+          f"difference {end - start:+.1f} MB, peak {max(y for _, y in samples):.1f} MB")
+    print(f"slope {slope(samples):+.2f} MB per 100 replications overall, "
+          f"{slope(half):+.2f} over the second half (after allocator warm-up; "
+          f"{half[0][1]:.1f} MB at {half[0][0]} → {end:.1f} MB at {samples[-1][0]})")
     print(f"{done} replications, {events:,} events in {time.perf_counter() - t0:.0f} s")
 
 

@@ -110,6 +110,7 @@ def test_resume_refuses_a_different_run(small, tmp_path, change, key):
 
 # -- killing real runs ------------------------------------------------------------------------
 CLI_REPS, CLI_YEARS, CLI_SEED, OLD_SEED = 6, 2, 21, 99
+KILLS = 4  # per trial: one of each kind of kill point
 
 
 def _cmd(out, seed=CLI_SEED, reps=CLI_REPS, executor="sequential", resume=True):
@@ -131,14 +132,18 @@ def _kill_at(proc, cp: Path, point) -> bool:
     """SIGKILL the run's process group at ``point``; False if it finished first."""
     kind, value = point
     t0 = time.perf_counter()
+    writing = None
     while proc.poll() is None:
+        if kind == "writing" and writing is None and any(cp.parent.glob(f".{cp.name[:-11]}.tmp-*")):
+            writing = time.perf_counter()  # the output's temporary directory has appeared
         if (kind == "after" and len(list(cp.glob("rep-*.npz"))) >= value) or \
-                (kind == "time" and time.perf_counter() - t0 >= value):
+                (kind == "time" and time.perf_counter() - t0 >= value) or \
+                (writing is not None and time.perf_counter() - writing >= value):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            proc.communicate()  # reap it and close its pipes
             return True
         time.sleep(0.005)
-    return False
+    return False  # finished first: the caller reads its output
 
 
 def _snapshot(cp: Path) -> dict[str, int]:
@@ -160,17 +165,28 @@ def test_runs_killed_at_random_points_resume_to_identical_output(tmp_path, recor
 
     rng = random.Random(2015)
     tried = finished_first = 0
-    for trial, executor in enumerate(["sequential", "sequential", "sequential", "processes"]):
+    seen = {"previous": 0, "new": 0, "none": 0}  # what OUT was right after each kill
+    for trial, executor in enumerate(["sequential", "sequential", "processes"]):
         work = tmp_path / f"trial{trial}"
         out, cp = work / "run", work / "run.checkpoint"
         shutil.copytree(old, out)  # a previous complete output the new run must replace safely
-        for attempt in range(3):  # two kills, then a run left to finish
+        for attempt in range(KILLS + 1):  # KILLS kills, then a run left to finish
             before = _snapshot(cp)
             proc = _start(_cmd(out, executor=executor))
-            if attempt < 2:
-                point = ("after", rng.randint(0, CLI_REPS)) if rng.random() < 0.5 else \
-                        ("time", rng.uniform(0.2, 1.2 * full))
+            if attempt < KILLS:
+                # every trial kills at each kind of point, with random parameters:
+                # t seconds into the fresh run (start-up or simulation), once k of R
+                # replications are checkpointed (k from those already there: during start-up
+                # and loading), once all R are (just before the output is written), and
+                # s seconds after the output's temporary directory appears (writing it,
+                # swapping it in, removing the checkpoint, or already finished)
+                point = {0: lambda: ("time", rng.uniform(0.1, 0.8) * full),
+                         1: lambda: ("after", rng.randint(min(len(before), CLI_REPS - 1), CLI_REPS - 1)),
+                         2: lambda: ("after", CLI_REPS),
+                         3: lambda: ("writing", rng.uniform(0.0, 0.5))}[attempt]()
                 if not _kill_at(proc, cp, point):
+                    _, stderr = proc.communicate()
+                    assert proc.returncode == 0, stderr
                     finished_first += 1
                     break
                 tried += 1
@@ -184,6 +200,8 @@ def test_runs_killed_at_random_points_resume_to_identical_output(tmp_path, recor
                 got = output.read_run(out)  # raises on anything incomplete
                 assert _tables(out) in (old_tables, want), (trial, attempt, point)
                 assert got.manifest["seed"] in (OLD_SEED, CLI_SEED)
+            if attempt < KILLS:
+                seen["none" if not out.exists() else "new" if _tables(out) == want else "previous"] += 1
             # replications finished before this run were not rewritten by it
             after = _snapshot(cp)
             assert all(after[k] == v for k, v in before.items() if k in after), (trial, attempt)
@@ -197,6 +215,9 @@ def test_runs_killed_at_random_points_resume_to_identical_output(tmp_path, recor
         output.read_run(out)
         assert not cp.exists()
         assert sorted(x.name for x in work.iterdir()) == ["run"], "leftovers beside the output"
-    record_property("count: kill points tried (SIGKILL of caseflow run, then --resume)", tried)
-    print(f"\nkill points tried: {tried}; runs that finished before their kill point: {finished_first}")
-    assert tried >= 6
+    outcome = ", ".join(f"{k} {v}" for k, v in seen.items())
+    record_property("count: kill points tried (SIGKILL of caseflow run, then --resume)",
+                    f"{tried} (output right after the kill: {outcome}; finished before the kill point: {finished_first})")
+    print(f"\nkill points tried: {tried}; output right after the kill: {outcome}; "
+          f"runs that finished before their kill point: {finished_first}")
+    assert tried >= 9  # the test exercised kills (a kill point reached after the run ended is no kill)
