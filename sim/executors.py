@@ -151,7 +151,7 @@ class DaskExecutor(Executor):
         self._cluster = None
         if address is None:
             self._cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address=":0")
             self._client = Client(self._cluster)
         else:
             try:
@@ -190,7 +190,10 @@ class DaskExecutor(Executor):
             self._client.close()
             self._client = None
         if self._cluster is not None:
-            self._cluster.close()
+            try:  # a cluster whose scheduler died would otherwise wait about half a minute
+                self._cluster.close(timeout=5)
+            except (TimeoutError, OSError, RuntimeError):
+                pass
             self._cluster = None
 
 

@@ -143,3 +143,21 @@ def test_unknown_executor_and_engine_are_clear_errors(small):
         executors.make("threads", 2)
     with pytest.raises(SpecError, match="--engine"):
         run(small, YEARS, 1, SEED, engine="nope")
+
+
+def test_dask_scheduler_that_goes_away_stops_the_run_with_a_clear_error(small, monkeypatch):
+    """A cluster of its own (its scheduler is shut down mid-run): replication 1 is kept busy
+    for a few seconds (CASEFLOW_FAULT sleep), and the scheduler closes meanwhile."""
+    pytest.importorskip("distributed", reason="the dev extra installs dask[distributed]")
+    import threading
+    monkeypatch.setenv("CASEFLOW_FAULT", "sleep:1:6")
+    monkeypatch.delenv("CASEFLOW_FAULT_FILE", raising=False)
+    with executors.make("dask", 1) as ex:
+        sched = ex._cluster.scheduler
+        timer = threading.Timer(1.5, lambda: sched.loop.add_callback(sched.close))
+        timer.start()
+        try:
+            with pytest.raises(TaskError, match="replication 1: cancelled by the Dask cluster"):
+                run(small, YEARS, 2, SEED, executor=ex)
+        finally:
+            timer.cancel()
