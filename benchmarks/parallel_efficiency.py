@@ -42,6 +42,16 @@ from sim.runner import run  # noqa: E402
 from sim.spec import load_scenario  # noqa: E402
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the pool's workers)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no CPU figure
+        return float("nan")
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=0.3)
@@ -52,19 +62,25 @@ def main() -> None:
     a = ap.parse_args()
     sc = load_scenario(REPO_ROOT / "scenarios" / "aalborg_2015.toml").scaled(a.scale)
     print(f"Aalborg baseline ×{a.scale}, {a.years:g} years, {a.replications} replications, "
-          f"engine {a.engine}, {os.cpu_count()} cores")
-    times, results = {}, {}
+          f"engine {a.engine}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
+          f"(other jobs on the machine lower the speed-up)")
+    times, cpu, results = {}, {}, {}
     for w in (1, a.workers):
-        t0 = time.perf_counter()
+        c0, t0 = _cpu(), time.perf_counter()
         results[w] = run(sc, a.years, a.replications, 1, workers=w, executor="processes", engine=a.engine)
-        times[w] = time.perf_counter() - t0
-        print(f"  {w} worker process{'es' if w > 1 else ''}: {times[w]:7.1f} s "
-              f"({results[w].events:,} events)")
+        times[w], cpu[w] = time.perf_counter() - t0, _cpu() - c0
+        print(f"  {w} worker process{'es' if w > 1 else ''}: {times[w]:7.1f} s wall, {cpu[w]:7.1f} s CPU "
+              f"(this process and its workers; {results[w].events:,} events)")
     same = all(results[1].tables[k].equals(results[a.workers].tables[k]) for k in results[1].tables)
     speedup = times[1] / times[a.workers]
     print(f"identical tables: {same}")
     print(f"speed-up {speedup:.2f}× with {a.workers} workers (efficiency {speedup / a.workers:.0%}; "
           f"target ≥ 1.8× on 2 cores)")
+    # On a busy machine the wall-time ratio measures the other jobs too. The CPU seconds show
+    # what parallelism itself costs (spawning, pickling, gathering): the speed-up an idle
+    # machine would give, if the batches balance, is at most N × CPU(1) / CPU(N).
+    print(f"CPU overhead of {a.workers} workers: {cpu[a.workers] / cpu[1] - 1:+.1%}; speed-up bound on an idle "
+          f"machine {a.workers * cpu[1] / cpu[a.workers]:.2f}×")
 
 
 if __name__ == "__main__":

@@ -93,17 +93,24 @@ class ProcessExecutor(Executor):
         self.retries = retries
         self._pool: cf.ProcessPoolExecutor | None = None
 
-    def _new_pool(self) -> cf.ProcessPoolExecutor:
-        self.close()
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.slots, mp_context=mp.get_context("spawn"))
+    def _live_pool(self, fresh: bool) -> cf.ProcessPoolExecutor:
+        """The pool, kept across calls (spawning workers costs about a second); a new one
+        after a worker died."""
+        if fresh or self._pool is None:
+            self.close()
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.slots, mp_context=mp.get_context("spawn"))
         return self._pool
 
     def results(self, fn, tasks, describe=repr):
         pending = set(range(len(tasks)))
         breaks = 0
         while pending:
-            pool = self._new_pool()
-            futures = {pool.submit(fn, tasks[i]): i for i in sorted(pending)}
+            try:
+                pool = self._live_pool(fresh=breaks > 0)
+                futures = {pool.submit(fn, tasks[i]): i for i in sorted(pending)}
+            except cf.process.BrokenProcessPool:  # broken in an earlier call
+                pool = self._live_pool(fresh=True)
+                futures = {pool.submit(fn, tasks[i]): i for i in sorted(pending)}
             broken = False
             for fut in cf.as_completed(futures):
                 i = futures[fut]

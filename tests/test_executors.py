@@ -161,3 +161,13 @@ def test_dask_scheduler_that_goes_away_stops_the_run_with_a_clear_error(small, m
                 run(small, YEARS, 2, SEED, executor=ex)
         finally:
             timer.cancel()
+
+
+def test_a_process_pool_is_reused_across_runs(small, reference):
+    with executors.ProcessExecutor(2) as ex:
+        first = run(small, YEARS, REPS, SEED, executor=ex)
+        pool = ex._pool
+        second = run(small, YEARS, REPS, SEED, executor=ex)
+        assert ex._pool is pool and pool is not None
+    assert_same(first, reference)
+    assert_same(second, reference)
