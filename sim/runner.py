@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
@@ -72,7 +72,6 @@ class Results:
     wall_seconds: float
     engine: str = "simpy"
     resumed: int = 0  # replications taken from a checkpoint
-    extra: dict = field(default_factory=dict)
 
     @property
     def stocks(self) -> pd.DataFrame:
