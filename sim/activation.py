@@ -78,12 +78,15 @@ class Activation:
         exempt, _, repeat, cum, items = self.policy[c.state]
         c.offer_at = NEVER
         stream = c.streams.activation
-        if stream.uniform() < exempt:
+        # two draws whatever the outcome, so a citizen's later offers use the same numbers
+        # in scenarios with a different exempt share (common random numbers)
+        u_exempt, u_choice = stream.uniform(), stream.uniform()
+        if u_exempt < exempt:
             r = repeat.at(now)
             c.offer_at = now + r if r > 0 else NEVER
             self.recorder.offer(c, now, None)
             return
-        i = items[stream.choice(cum)]
+        i = items[next((k for k, c_ in enumerate(cum) if u_choice < c_), len(cum) - 1)]
         req = self.places[i].request()
         c.request = (i, req)
         if req.triggered:

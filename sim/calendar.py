@@ -64,11 +64,14 @@ class Timeline:
     starts: tuple[float, ...]
     values: tuple[Any, ...]
 
+    def __post_init__(self) -> None:
+        ends = self.starts[1:] + (NEVER,)
+        object.__setattr__(self, "_segments", tuple(zip(self.starts, ends, self.values)))
+
     def at(self, t: float) -> Any:
         i = bisect.bisect_right(self.starts, t) - 1
         return self.values[max(i, 0)]
 
     def segments(self) -> Sequence[tuple[float, float, Any]]:
         """``(start, end, value)`` for every period, the last ending never."""
-        ends = self.starts[1:] + (NEVER,)
-        return [(s, e, v) for s, e, v in zip(self.starts, ends, self.values)]
+        return self._segments  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ import sys
 from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
-COMMANDS = ("run", "trace")
+COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity")
 
 
 def parser() -> argparse.ArgumentParser:

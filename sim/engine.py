@@ -11,19 +11,21 @@ activation in :mod:`sim.activation`; this module only moves people and counts.
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import simpy
 
 from .activation import Activation
 from .calendar import NEVER, WEEKS_PER_YEAR, Calendar
 from .hazards import HazardTable
-from .population import (age_range, birth_time, draw_index, elapsed_cdf, elapsed_weeks,
+from .population import (age_range, draw_index, elapsed_cdf,
                          newcomer_count)
 from .recorder import Recorder
-from .rng import Stream, citizen_streams, key, replication_key
+from .rng import Stream, Streams, citizen_streams, initial_streams, key, replication_key
 from .rules import Law
 from .spec import Scenario
 
@@ -39,6 +41,17 @@ def rule_done(c: "Citizen", name: str) -> None:
     if not c.rules_done:
         c.rules_done = set()
     c.rules_done.add(name)
+
+
+def _draw_indices(u: np.ndarray, shares) -> np.ndarray:
+    """:func:`~sim.population.draw_index` for many uniforms at once (same cumulative sums)."""
+    cum, acc = [], 0.0
+    for share in shares:
+        acc += share
+        cum.append(acc)
+    idx = np.searchsorted(np.array(cum), u, side="right")
+    last = max(i for i, share in enumerate(shares) if share > 0)
+    return np.where(idx >= len(cum), last, idx)
 
 
 class Citizen:
@@ -127,6 +140,8 @@ class Simulation:
         self.dagpenge = self.index.get("dagpenge", -1)
         self.unemployed = [s.unemployed for s in scenario.states]
         self.prior_unemployed = [s.prior_unemployed_weeks for s in scenario.states]
+        self.redirected = [any(i in mapping for *_, mapping in self.law.redirects)
+                           for i in range(len(scenario.states))]  # states an entry rule may change
         self.age_bounds = [a * WEEKS_PER_YEAR for a in scenario.age_lower]
         self.recorder = Recorder(len(scenario.states), len(scenario.age_lower), self.weeks,
                                  len(scenario.instruments), trace, scenario.support_bands)
@@ -146,6 +161,18 @@ class Simulation:
     # -- public -------------------------------------------------------------------------
     def run(self) -> RunResult:
         t0 = time.perf_counter()
+        # The population is long-lived and makes no reference cycles the run needs
+        # collected: keep the cyclic garbage collector from re-scanning it every few
+        # thousand allocations (it cost a tenth of the run), and restore it afterwards.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(t0)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _run(self, t0: float) -> RunResult:
         self._populate()
         for inflow in self.scenario.inflows:
             self.env.process(self._arrivals(inflow))
@@ -159,28 +186,44 @@ class Simulation:
 
     # -- population ---------------------------------------------------------------------------
     def _populate(self) -> None:
+        """The initial population: attributes drawn for everyone at once, then entered one by one.
+
+        The draws are the citizens' own attribute streams (vectorised, bit-identical to
+        drawing them one at a time), so common random numbers hold as for newcomers.
+        """
         sc = self.scenario
-        scale = sc.scale
         pension_hi = self.law.pension_age.at(sc.start.replace(year=sc.start.year - 65))
-        pid = 0
-        for state, stock in sc.stocks.items():
-            n = int(round(stock * scale))
+        sizes = [(state, int(round(stock * sc.scale))) for state, stock in sc.stocks.items()]
+        total = sum(n for _, n in sizes)
+        base, tr_seed, attr_state, u = initial_streams(self.rep_key, total, 6)
+        base, tr_seed, attr_state = base.tolist(), tr_seed.tolist(), attr_state.tolist()
+        first = 0
+        for state, n in sizes:
+            if n == 0:
+                continue
             s = self.index[state]
-            for _ in range(n):
-                cid = pid
-                pid += 1
-                streams = citizen_streams(self.rep_key, cid)
-                attr = streams.attributes
-                band = draw_index(attr.uniform(), sc.stock_age[state])
-                lo, hi = age_range(sc, band, pension_hi)
-                age = lo + (hi - lo) * attr.uniform()
-                edu = draw_index(attr.uniform(), sc.stock_education[state])
-                insured = attr.uniform() < sc.stock_insured[state]
-                c = Citizen(cid, birth_time(age), edu, insured or state == "dagpenge", streams)
-                cdf = self._elapsed_cdf(state, band, edu, int(c.insured))
-                elapsed = elapsed_weeks(cdf, attr.uniform(), attr.uniform())
-                self._enter(c, s, 0.0, "initial", initial_elapsed=elapsed)
-        self.created = pid
+            rows = slice(first, first + n)
+            band = _draw_indices(u[rows, 0], sc.stock_age[state])
+            lo = np.array([age_range(sc, b, pension_hi)[0] for b in range(len(sc.age_lower))])
+            hi = np.array([age_range(sc, b, pension_hi)[1] for b in range(len(sc.age_lower))])
+            age = lo[band] + (hi[band] - lo[band]) * u[rows, 1]
+            edu = _draw_indices(u[rows, 2], sc.stock_education[state])
+            insured = (u[rows, 3] < sc.stock_insured[state]) | (state == "dagpenge")
+            elapsed = np.empty(n)
+            groups = band * 64 + edu * 2 + insured
+            for g in np.unique(groups):
+                m = groups == g
+                cdf = self._elapsed_cdf(state, int(g // 64), int(g % 64 // 2), int(g % 2))
+                k = np.minimum(np.searchsorted(cdf, u[rows, 4][m], side="right"), len(cdf) - 1)
+                elapsed[m] = k + u[rows, 5][m]
+            born = -age * WEEKS_PER_YEAR
+            for j, (b, e, ins, el) in enumerate(zip(born.tolist(), edu.tolist(), insured.tolist(),
+                                                    elapsed.tolist())):
+                cid = first + j
+                streams = Streams(base[cid], tr_seed[cid], attr_state[cid])
+                self._enter(Citizen(cid, b, e, ins, streams), s, 0.0, "initial", initial_elapsed=el)
+            first += n
+        self.created = total
 
     def _elapsed_cdf(self, state: str, band: int, edu: int, insured: int):
         k = (state, band, edu, insured)
@@ -223,7 +266,8 @@ class Simulation:
                src: int = -1) -> None:
         """Put a citizen into state ``s`` (or where the law redirects them)."""
         age_weeks = now - c.born
-        s = self.law.redirect(s, now, age_weeks, c.edu)
+        if self.redirected[s]:
+            s = self.law.redirect(s, now, age_weeks, c.edu)
         new = c.state < 0
         if new:
             c.pension_at = self.law.pension_time(c.born)
@@ -239,12 +283,16 @@ class Simulation:
             c.support_since = c.entered
         c.rules_done = NO_RULES_DONE
         rec = self.recorder
-        rec.flow(now, src, s, cause)
+        rec.flows[(rec.open, src, s, cause)] += 1  # rec.flow(...), inlined
         if c.id in rec.trace:
             rec.note(c, now, "enter", f"{self.names[s]} ({cause})")
         if s == self.outside:
             return
-        rec.add(s, c.age, now)
+        a = c.age  # rec.add(s, a, now), inlined
+        cs, ls = rec.count[s], rec.last[s]
+        rec.area[s][a] += cs[a] * (now - ls[a])
+        ls[a] = now
+        cs[a] += 1
         self.members[s][c.id] = c
         if s == self.dagpenge:
             c.insured = True
@@ -259,9 +307,10 @@ class Simulation:
                        for cr in rules if cr.durations_cum}
             if initial_elapsed:
                 self._mark_extended(c, now)
+            c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
         else:
             c.drawn = NO_DRAWN
-        c.deadline, c.rule = self.law.deadline(c, now, c.drawn)
+            c.deadline, c.rule = c.pension_at, self.law.pension
         if initial_elapsed or new and now == 0.0:
             self.activation.start_initial(c, now)
         else:
@@ -277,11 +326,19 @@ class Simulation:
 
     def _leave(self, c: Citizen, now: float) -> None:
         s = c.state
-        self.recorder.add(s, c.age, now, -1)
+        rec = self.recorder
+        a = c.age  # rec.add(s, a, now, -1), inlined: this runs for every transition
+        cs, ls = rec.count[s], rec.last[s]
+        rec.area[s][a] += cs[a] * (now - ls[a])
+        ls[a] = now
+        cs[a] -= 1
         if self.support[s]:
-            self.recorder.support_episode(s, c.since, now, c.support_since)
+            rec.support_episode(s, c.since, now, c.support_since)
         del self.members[s][c.id]
-        self.activation.on_exit(c, now)
+        if c.effect is not None or c.request is not None:  # a programme or a place to give up
+            self.activation.on_exit(c, now)
+        else:
+            c.offer_at = NEVER
         if s == self.dagpenge:
             c.dp_used += now - c.entered
         elif s == self.employed and now - c.entered >= self.scenario.reearning_weeks:
@@ -323,7 +380,9 @@ class Simulation:
         bounds = hz.bounds[s]
         cyc_starts = hz.cycle_starts
         ncyc = len(cyc_starts)
-        row = hz.row
+        cache = hz.cache
+        effect = c.effect
+        effect_key = effect.key if effect is not None else None
         e = -math.log(c.streams.transition.uniform())
         t = now
         ci = bisect.bisect_right(cyc_starts, t) - 1
@@ -335,7 +394,9 @@ class Simulation:
             seg_end = band_end if band_end < cyc_end else cyc_end
             if hard < seg_end:
                 seg_end = hard
-            entry = row(s, bi, c.age, c.edu, c.insured, ci, c.effect)
+            entry = cache.get((s, bi, c.age, c.edu, c.insured, ci, effect_key))  # hz.row, inlined
+            if entry is None:
+                entry = hz.row(s, bi, c.age, c.edu, c.insured, ci, effect)
             total = entry[0]
             span = seg_end - t
             if total * span >= e:
@@ -369,7 +430,8 @@ class Simulation:
             try:
                 # an event past the horizon never fires (the run stops first), but the
                 # citizen can still be woken by a granted place, so it waits all the same
-                yield env.event() if t == NEVER else env.timeout(t - env.now)
+                # (t - env.now may be a rounding error below zero: env.now is a running sum)
+                yield env.event() if t == NEVER else env.timeout(max(t - env.now, 0.0))
             except simpy.Interrupt:
                 # hazards changed; memorylessness makes a fresh draw exact
                 t, kind, entry = self._next_event(c, env.now)
@@ -450,7 +512,6 @@ class Simulation:
     def _indicators(self, t: float) -> None:
         """Plan indicators that need individual histories, measured at a date."""
         sc = self.scenario
-        names = sc.state_names
         window = sc.long_term_window
         need = sc.long_term_share * window
         long_term = 0
@@ -460,12 +521,9 @@ class Simulation:
                                  if c.unemployed_weeks(t, window) >= need - 1e-9)
         syg = self.index.get("sygedagpenge")
         sick_26 = sum(1 for c in self.members[syg].values() if t - c.entered > 26) if syg is not None else 0
-        company = 0
-        for members in self.members:
-            for c in members.values():
-                if c.effect is not None and c.effect.key[0] == "during" and \
-                        self.activation.company[c.effect.key[1]]:
-                    company += 1
+        # everyone in a programme holds one of its places: count places, not people
+        company = sum(used for (used, _), is_company in zip(self.activation.usage(),
+                                                             self.activation.company) if is_company)
         under_30 = 0
         for s, members in enumerate(self.members):
             if sc.states[s].public_support:

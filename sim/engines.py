@@ -15,6 +15,7 @@ from .errors import SpecError
 # name -> "module:function"; imported on demand so an engine's cost is paid only when used
 ENGINES: dict[str, str] = {
     "simpy": "sim.engine:simulate",
+    "vector": "sim.vector.engine:simulate",
 }
 
 

@@ -59,7 +59,7 @@ class HazardTable:
                 continue
             self.cycle_starts.append(t)
             self.cycle_levels.append(level)
-        self._cache: dict[tuple, tuple] = {}
+        self.cache: dict[tuple, tuple] = {}  # (state, band, age, edu, insured, cycle, effect key) -> row
 
     def cycle_segment(self, t: float) -> tuple[int, float]:
         """Index of the business-cycle segment holding ``t`` and the time it ends."""
@@ -71,9 +71,9 @@ class HazardTable:
     def row(self, state: int, dur_band: int, age: int, edu: int, insured: int, cycle: int,
             effect: Effect | None) -> tuple:
         key = (state, dur_band, age, edu, insured, cycle, effect.key if effect else None)
-        row = self._cache.get(key)
+        row = self.cache.get(key)
         if row is None:
-            row = self._cache[key] = self._build(state, dur_band, age, edu, insured, cycle, effect)
+            row = self.cache[key] = self._build(state, dur_band, age, edu, insured, cycle, effect)
         return row
 
     def _build(self, state, dur_band, age, edu, insured, cycle, effect) -> tuple:

@@ -50,22 +50,25 @@ SUMMARIES: list[tuple[str, Callable[[Results], pd.DataFrame]]] = [
 ]
 
 
-def files(results: Results) -> list[tuple[str, pd.DataFrame, bool]]:
+def files(results: Results, extra: dict | None = None) -> list[tuple[str, pd.DataFrame, bool]]:
     """What ``write`` writes: (file name, table, per replication?) in order."""
     out = [(f"{name}.csv", df, True) for name, df in results.tables.items()]
     out += [(name, fn(results), False) for name, fn in SUMMARIES]
+    out += [(name, df, False) for name, df in (extra or {}).items() if df is not None]
     return out
 
 
-def write(results: Results, out: str | Path, engine: str | None = None, wall: float = 0.0) -> Path:
-    """Write ``results`` to the directory ``out`` atomically (see the module docstring)."""
+def write(results: Results, out: str | Path, engine: str | None = None, wall: float = 0.0,
+          extra: dict | None = None) -> Path:
+    """Write ``results`` to the directory ``out`` atomically (see the module docstring);
+    ``extra`` maps more file names to tables made outside the runner (e.g. goals.csv)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     tmp = _fresh_dir(out, "tmp")
     try:
         listing = {}
-        for name, df, per_rep in files(results):
+        for name, df, per_rep in files(results, extra):
             path = tmp / name
             df.to_csv(path, index=False)
             listing[name] = {"rows": len(df), "sha256": _sha256(path)}

@@ -86,24 +86,32 @@ class Recorder:
         if self._support_log:
             s, a, b, o = (np.array(x) for x in zip(*self._support_log))
             self._support_log = []
-            bounds = self.support_bands
-            nb = len(bounds)
-            for k in range(nb):
-                lo = np.maximum(a, o + bounds[k])
-                hi = np.minimum(b, o + bounds[k + 1]) if k + 1 < nb else b
-                bin_intervals(self.fte_support[:, :, k], s, lo, hi)
-            # row 0: persons at the start, by their duration band then
-            at0 = (a <= 0.0) & (b > 0.0)
-            band0 = np.searchsorted(bounds, -o[at0], side="right") - 1
-            np.add.at(self.fte_support[0], (s[at0], np.maximum(band0, 0)), 1.0)
+            self.support_episodes(s, a, b, o)
         if self._programme_log:
             s, i, a, b = (np.array(x) for x in zip(*self._programme_log))
             self._programme_log = []
-            flat = self.fte_programme.reshape(self.fte_programme.shape[0], -1)
-            n_inst = self.fte_programme.shape[2]
-            bin_intervals(flat, s * n_inst + i, a, b)
-            at0 = (a <= 0.0) & (b > 0.0)
-            np.add.at(self.fte_programme[0], (s[at0], i[at0]), 1.0)
+            self.programme_episodes(s, i, a, b)
+
+    def support_episodes(self, s: np.ndarray, a: np.ndarray, b: np.ndarray, o: np.ndarray) -> None:
+        """Bin support episodes given as arrays (state, start, end, on support since)."""
+        bounds = self.support_bands
+        nb = len(bounds)
+        for k in range(nb):
+            lo = np.maximum(a, o + bounds[k])
+            hi = np.minimum(b, o + bounds[k + 1]) if k + 1 < nb else b
+            bin_intervals(self.fte_support[:, :, k], s, lo, hi)
+        # row 0: persons at the start, by their duration band then
+        at0 = (a <= 0.0) & (b > 0.0)
+        band0 = np.searchsorted(bounds, -o[at0], side="right") - 1
+        np.add.at(self.fte_support[0], (s[at0], np.maximum(band0, 0)), 1.0)  # small: row 0 only
+
+    def programme_episodes(self, s: np.ndarray, i: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        """Bin programme episodes given as arrays (state, instrument, start, end)."""
+        flat = self.fte_programme.reshape(self.fte_programme.shape[0], -1)
+        n_inst = self.fte_programme.shape[2]
+        bin_intervals(flat, s * n_inst + i, a, b)
+        at0 = (a <= 0.0) & (b > 0.0)
+        np.add.at(self.fte_programme[0], (s[at0], i[at0]), 1.0)
 
     def note(self, c, now: float, event: str, detail: str) -> None:
         self.log[c.id].append((now, event, detail))
@@ -135,12 +143,17 @@ def bin_intervals(out: np.ndarray, column: np.ndarray, start: np.ndarray, end: n
         return
     column, start, end = column[keep], start[keep], end[keep]
     weeks = out.shape[0] - 1
-    frac = np.zeros((weeks + 2,) + out.shape[1:])
-    step = np.zeros_like(frac)
+    width = int(np.prod(out.shape[1:]))
+    flat_out = out if out.ndim == 2 else out.reshape(weeks + 1, width)
+    if not np.shares_memory(flat_out, out):  # pragma: no cover - callers pass 2-D views
+        raise ValueError("bin_intervals needs a 2-D view or a contiguous array")
+    size = (weeks + 2) * width
+    frac = np.zeros(size)
+    step = np.zeros(size)
     for p, sign in ((start, 1.0), (end, -1.0)):
-        k = np.floor(p).astype(np.int64) + 1
-        k = np.clip(k, 1, weeks + 1)
-        np.add.at(frac, (k, column), sign * (k - p))
-        np.add.at(step, (np.minimum(k + 1, weeks + 1), column), sign)
-    total = frac + np.cumsum(step, axis=0)
-    out[1:] += total[1:weeks + 1]
+        k = np.clip(np.floor(p).astype(np.int64) + 1, 1, weeks + 1)
+        frac += np.bincount(k * width + column, weights=sign * (k - p), minlength=size)
+        step += np.bincount(np.minimum(k + 1, weeks + 1) * width + column,
+                            weights=np.full(len(p), sign), minlength=size)
+    total = frac.reshape(weeks + 2, width) + np.cumsum(step.reshape(weeks + 2, width), axis=0)
+    flat_out[1:] += total[1:weeks + 1]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 
+import numpy as np
+
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 _INV_2_53 = 1.0 / (1 << 53)
@@ -76,10 +78,10 @@ class Streams:
 
     __slots__ = ("base", "transition", "attributes", "_rule", "_activation")
 
-    def __init__(self, base: int) -> None:
+    def __init__(self, base: int, transition: int | None = None, attributes: int | None = None) -> None:
         self.base = base
-        self.transition = Stream(mix64(base ^ _K_TRANSITION))
-        self.attributes = Stream(mix64(base ^ _K_ATTRIBUTES))
+        self.transition = Stream(mix64(base ^ _K_TRANSITION) if transition is None else transition)
+        self.attributes = Stream(mix64(base ^ _K_ATTRIBUTES) if attributes is None else attributes)
         self._rule: Stream | None = None
         self._activation: Stream | None = None
 
@@ -103,3 +105,32 @@ def citizen_streams(rep_key: int, citizen: int | str) -> Streams:
     else:
         base = key(rep_key, "citizen", citizen)
     return Streams(base)
+
+
+# -- the same numbers, many citizens at once (NumPy uint64 arithmetic wraps mod 2**64) ----------
+_U = np.uint64
+
+
+def mix64_array(z: np.ndarray) -> np.ndarray:
+    """:func:`mix64` on an array of uint64."""
+    z = (z ^ (z >> _U(30))) * _U(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U(27))) * _U(0x94D049BB133111EB)
+    return z ^ (z >> _U(31))
+
+
+def initial_streams(rep_key: int, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stream seeds of initial citizens ``0..n-1`` and their first ``draws`` attribute uniforms.
+
+    Returns ``(base, transition_seed, attribute_state_after, uniforms[n, draws])``, equal
+    bit for bit to what :func:`citizen_streams` and ``Stream.uniform`` give one at a time.
+    """
+    with np.errstate(over="ignore"):
+        cid = np.arange(n, dtype=np.uint64)
+        base = mix64_array(_U(rep_key) ^ mix64_array(cid * _U(GOLDEN) + _U(1)))
+        transition = mix64_array(base ^ _U(_K_TRANSITION))
+        attributes = mix64_array(base ^ _U(_K_ATTRIBUTES))
+        steps = np.arange(1, draws + 1, dtype=np.uint64) * _U(GOLDEN)
+        z = mix64_array(attributes[:, None] + steps[None, :])
+        u = ((z >> _U(11)).astype(np.float64) + 0.5) * _INV_2_53
+        after = attributes + _U(draws) * _U(GOLDEN)
+    return base, transition, after, u

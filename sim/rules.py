@@ -8,11 +8,10 @@ is data in ``sim/data/law.toml``; this module only knows the clocks.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from .calendar import NEVER, WEEKS_PER_YEAR, Calendar, Timeline
-from .spec import STAY, Redirect, Rule, Scenario
+from .spec import STAY, Rule, Scenario
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,11 @@ class Results:
     def indicators(self) -> pd.DataFrame:
         return self.tables["indicators"]
 
+    @property
+    def costs(self) -> pd.DataFrame | None:
+        """sim.costs.table per replication (DKK per year × state); None if not made."""
+        return self.tables.get("costs")
+
     def __getattr__(self, name: str):  # tables added later (costs, …) read as attributes too
         if name.startswith("_") or name == "tables":
             raise AttributeError(name)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import levers
 from .calendar import Dated
 from .errors import SpecError
+from .overlay import SPLICE_FLOOR
 from .schema import Node, check_number, read_toml
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -155,6 +157,8 @@ class Scenario:
     support_bands: tuple[float, ...] = (0.0,)  # weeks on public support: lower bounds of the steps
     scale: float = 1.0
     sources: dict[str, str] = field(default_factory=dict)
+    title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
+    layers: tuple[str, ...] = ()  # files merged into this scenario, base first (sim/overlay.py)
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -200,9 +204,34 @@ def age_labels(lower: tuple[float, ...]) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------
-def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scenario:
-    """Read a scenario file and the national data files, validate, and resolve."""
+def load_scenario(path: str | Path, data_dir: str | Path | None = None,
+                  sets: tuple[str, ...] | list[str] = (), fitted: bool = True) -> Scenario:
+    """Read a scenario file (with the layers it ``extends``, and ``--set`` overrides) and
+    the national data files, validate, and resolve.
+
+    A scenario may point to a fitted parameter layer (``[scenario] fitted = "path"``,
+    relative to the file that says so, written by ``caseflow calibrate``); its factors are
+    applied to the named hazards unless ``fitted=False`` (calibration fits the raw file).
+    """
+    from .overlay import resolve
     path = Path(path)
+    layered = resolve(path, sets)
+    try:
+        return _load(path, data_dir, layered, fitted)
+    except SpecError as err:
+        if err.file != str(path):
+            raise
+        origin = layered.origin(err.key) or str(path)
+        if origin == str(path):
+            raise
+        if " + " in origin:  # a spliced dated list: blame the override (written last)
+            origin = origin.split(" + ")[0]
+        from .overlay import COMMAND_LINE
+        key = f"--set {err.key}" if origin == COMMAND_LINE else err.key
+        raise SpecError(origin, key, err.message) from None
+
+
+def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True) -> Scenario:
     data_dir = Path(data_dir) if data_dir else DATA_DIR
     files = {
         "states": data_dir / "states.toml",
@@ -210,22 +239,26 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         "instruments": data_dir / "instruments.toml",
     }
     digest = hashlib.sha256()
-    for f in (*files.values(), path):
+    for f in (*files.values(), *layered.files):
         try:
             digest.update(Path(f).read_bytes())
         except OSError:
             pass  # read_toml below reports the missing file properly
+    for text in layered.sets:
+        digest.update(b"\0--set " + text.encode())
     ctx = _Context()
     _read_states(ctx, Node(read_toml(files["states"]), str(files["states"])))
     law = Node(read_toml(files["law"]), str(files["law"]))
     inst = Node(read_toml(files["instruments"]), str(files["instruments"]))
-    scen = Node(read_toml(path), str(path))
+    scen = Node(layered.data, str(path))
 
     head = scen.node("scenario")
     name = head.str("name")
     start = head.date("start")
     head.str("municipality")
     head.str("description", "")
+    title_da = head.str("title_da", "")
+    fitted_path = head.str("fitted", "")
     head.done()
 
     _read_law(ctx, law)
@@ -236,9 +269,10 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
     _read_inflows(ctx, scen.node("inflows"))
     _read_activation(ctx, scen.node("activation"))
     _read_cycle(ctx, scen.node("business_cycle"))
+    levers.apply(ctx, scen.node("levers", None))  # compiled into hazards and rule shares
     scen.done()
 
-    return Scenario(
+    scenario = Scenario(
         name=name, file=str(path), digest=digest.hexdigest(), start=start,
         states=tuple(ctx.states.values()), age_lower=ctx.age_lower,
         education_levels=ctx.education, long_term_share=ctx.long_term_share,
@@ -249,8 +283,20 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Scena
         stock_age=ctx.stock_age, stock_education=ctx.stock_education,
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
-        support_bands=ctx.support_bands, sources=ctx.sources,
+        support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
+        layers=tuple(str(f) for f in layered.files),
     )
+    if fitted_path and fitted:
+        from .calibration.layer import apply_layer
+        where = Path(layered.origin("scenario.fitted") or path)
+        where = where if where.suffix == ".toml" else path
+        layer = Path(fitted_path) if Path(fitted_path).is_absolute() else where.parent / fitted_path
+        try:
+            digest.update(layer.read_bytes())
+        except OSError:
+            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
+        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
+    return scenario
 
 
 class _Context:
@@ -351,9 +397,14 @@ class _Context:
             when = entry.date("from")
             if dates and when <= dates[-1]:
                 raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
-            dates.append(when)
-            values.append(parse(entry, None, None))
+            v = parse(entry, None, None)
             entry.done()
+            if values and v == values[-1]:
+                continue  # no change on this date (e.g. an override spliced at the same value)
+            dates.append(when)
+            values.append(v)
+        if len(values) == 1 and dates[0] <= SPLICE_FLOOR:
+            return Dated.constant(values[0])  # a plain value spliced under a dated override
         return Dated(tuple(dates), tuple(values))
 
 

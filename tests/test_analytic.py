@@ -1,13 +1,14 @@
-"""With constant rates the mean stock equals the Markov chain's expm solution."""
+"""With constant rates the mean stock equals the Markov chain's expm solution, in every engine."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
 from scipy.linalg import expm
 
-from sim.engine import simulate
+from sim.engines import ENGINES, get
 from sim.spec import load_scenario
 
 STATES = """
@@ -105,7 +106,9 @@ values = {{ "2015" = 1 }}
 """
 
 
-def test_two_state_model_matches_matrix_exponential(tmp_path):
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_two_state_model_matches_matrix_exponential(tmp_path, engine):
+    simulate = get(engine)
     data = tmp_path / "data"
     data.mkdir()
     (data / "states.toml").write_text(STATES)

@@ -16,6 +16,14 @@ def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 
     if replications is not None:
         p.add_argument("--replications", type=int, default=replications,
                        help=f"Monte Carlo replications (default {replications})")
+    add_set_arg(p)
+
+
+def add_set_arg(p: argparse.ArgumentParser) -> None:
+    """``--set key.path=value`` (repeatable): a TOML value overriding the scenario (sim/overlay.py)."""
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario value, TOML syntax, e.g. "
+                        "--set activation.places.virksomhedspraktik=1400 (repeatable)")
 
 
 def check_scenario_args(args: argparse.Namespace) -> None:
@@ -25,8 +33,24 @@ def check_scenario_args(args: argparse.Namespace) -> None:
         raise SpecError("<command line>", "--replications", "must be at least 1")
 
 
-def load(path: str, scale: float = 1.0):
-    """Load and validate a scenario, scaled for quick looks."""
+def load(path: str, scale: float = 1.0, sets: list[str] | tuple[str, ...] = ()):
+    """Load and validate a scenario (with ``--set`` overrides), scaled for quick looks."""
     from ..spec import load_scenario
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, sets=tuple(sets))
     return scenario.scaled(scale) if scale != 1.0 else scenario
+
+
+def add_goals_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--goals", default=None, metavar="FILE",
+                   help="plan goals file (default calibration/goals/aalborg_2015.toml; "
+                        "'none' to skip)")
+
+
+def load_plan(path: str | None):
+    """The plan goals to judge a run against, or None ('none', or no default file installed)."""
+    from ..goals import DEFAULT_GOALS, load_goals
+    if path and path.lower() == "none":
+        return None
+    if path is None and not DEFAULT_GOALS.exists():
+        return None
+    return load_goals(path)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
-from .common import add_scenario_args, check_scenario_args, load
+from .common import add_goals_arg, add_scenario_args, check_scenario_args, load, load_plan
 
 
 def add(sub) -> None:
@@ -28,6 +29,7 @@ def add(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from OUT.checkpoint/ (same arguments)")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
+    add_goals_arg(p)
     p.set_defaults(func=execute)
 
 
@@ -40,10 +42,13 @@ def execute(args) -> int:
     from .. import engines, output
     from ..checkpoint import discard
     from ..executors import TaskError
+    from ..goals import evaluate
+    from ..goals import summary as goals_summary
     from ..runner import run
     check_scenario_args(args)
     engines.get(args.engine)
-    scenario = load(args.scenario, args.scale)
+    scenario = load(args.scenario, args.scale, args.set)
+    plan = load_plan(args.goals)
     t0 = time.perf_counter()
     cp = checkpoint_dir(args.out)
     try:
@@ -62,10 +67,15 @@ def execute(args) -> int:
                   "rerun with --resume to continue", file=sys.stderr)
         raise
     wall = time.perf_counter() - t0
-    out = output.write(res, args.out, wall=wall)
+    goals = evaluate(plan, res.indicators, scenario.scale, Path(args.scenario).stem) if plan else None
+    out = output.write(res, args.out, wall=wall, extra={"goals.csv": goals} if goals is not None else None)
     discard(cp)
     if not args.quiet:
         print(summary(res))
+        if goals is not None:
+            print(f"\nplan goals ({plan.name}; met ≥ {plan.met_share:.0%} of replications, "
+                  f"missed ≤ {plan.missed_share:.0%}):")
+            print(goals_summary(goals))
         resumed = f" ({res.resumed} from the checkpoint)" if res.resumed else ""
         print(f"\n{res.replications} replications{resumed}, {res.events:,} events, {wall:.1f} s; tables in {out}")
     return 0

@@ -19,7 +19,7 @@ def execute(args) -> int:
     from ..calendar import Calendar
     from ..engine import simulate
     check_scenario_args(args)
-    scenario = load(args.scenario, args.scale)
+    scenario = load(args.scenario, args.scale, args.set)
     pid = int(args.person) if args.person.isdigit() else args.person
     r = simulate(scenario, years=args.years, seed=args.seed, trace={pid})
     cal = Calendar(scenario.start)

@@ -1,0 +1,98 @@
+"""Vector engine speed: events per second against the SimPy engine and a bare kernel.
+
+In one process this script runs
+
+1. the Aalborg 2015 baseline with the SimPy engine and with the vector engine (same
+   seed, ``--scale``, ``--years``), and prints each engine's events per second
+   (``RunResult.events`` per CPU second of the run, as the machine is shared; both count the same events: every
+   fired hazard, deadline, age-band change, effect end, offer and arrival) and their
+   ratio. Target: vector >= 50 x SimPy.
+2. a bare vectorised competing-risks kernel on the same population size: every
+   citizen in one of the model's states with a constant total hazard and a
+   destination table, drawing exponential times and destinations with the same
+   counter-based streams, all citizens advanced at once, until the horizon. It prints
+   transitions per second and the ratio kernel / vector model. Target: the model
+   within 4 x of the kernel.
+
+Usage::
+
+    .venv/bin/python benchmarks/vector_speed.py [--scale 1] [--years 5] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.engine import simulate as simpy_simulate  # noqa: E402
+from sim.spec import load_scenario  # noqa: E402
+from sim.vector import rng  # noqa: E402
+from sim.vector.engine import compiled, simulate as vector_simulate  # noqa: E402
+
+
+def kernel(n: int, weeks: float, n_states: int, seed: int = 1) -> tuple[int, float]:
+    """Bare competing risks: constant rates between ``n_states`` states, all citizens at once."""
+    gen_seed = rng.stream_seeds(rng.initial_bases(seed, np.arange(n)))[0]
+    rates = np.full((n_states, n_states), 0.01 / n_states)
+    np.fill_diagonal(rates, 0.0)
+    total = rates.sum(axis=1)
+    cum = np.cumsum(rates / total[:, None], axis=1)
+    t0 = time.process_time()
+    state = (np.arange(n) % n_states).astype(np.int64)
+    t = np.zeros(n)
+    draws = np.zeros(n, dtype=np.uint64)
+    live = np.arange(n)
+    transitions = 0
+    while len(live):
+        draws[live] += np.uint64(1)
+        e = -np.log(rng.nth_uniform(gen_seed[live], draws[live]))
+        t[live] += e / total[state[live]]
+        live = live[t[live] < weeks]
+        draws[live] += np.uint64(1)
+        u = rng.nth_uniform(gen_seed[live], draws[live])
+        state[live] = np.minimum((cum[state[live]] <= u[:, None]).sum(axis=1), n_states - 1)
+        transitions += len(live)
+    return transitions, time.process_time() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--years", type=float, default=5.0)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    sc = load_scenario(ROOT / "scenarios" / "aalborg_2015.toml").scaled(args.scale)
+    compiled(sc)  # the vector engine's lookup tables, built once per scenario (like loading it)
+    c0 = time.process_time()
+    v = vector_simulate(sc, years=args.years, seed=args.seed)
+    c1 = time.process_time()
+    s = simpy_simulate(sc, years=args.years, seed=args.seed)
+    c2 = time.process_time()
+    cpu_v, cpu_s = c1 - c0, c2 - c1
+    # CPU seconds: the machine is shared, so wall time depends on the neighbours' load
+    rate_s = s.events / cpu_s
+    rate_v = v.events / cpu_v
+    print(f"Aalborg baseline, scale {args.scale:g}, {args.years:g} years, seed {args.seed}")
+    print(f"  persons created      simpy {s.persons_created:>10,}   vector {v.persons_created:>10,}")
+    print(f"  events               simpy {s.events:>10,}   vector {v.events:>10,}")
+    print(f"  wall seconds         simpy {s.wall_seconds:>10.2f}   vector {v.wall_seconds:>10.2f}")
+    print(f"  CPU seconds          simpy {cpu_s:>10.2f}   vector {cpu_v:>10.2f}")
+    print(f"  events per CPU sec.  simpy {rate_s:>10,.0f}   vector {rate_v:>10,.0f}")
+    print(f"  vector / simpy       {rate_v / rate_s:.1f} x   (target >= 50 x)")
+    n = v.persons_created
+    trans, secs = kernel(n, float(v.weeks), len(sc.states) - 1, args.seed)
+    rate_k = trans / secs
+    print(f"Bare competing-risks kernel, {n:,} citizens, {v.weeks} weeks")
+    print(f"  transitions {trans:,} in {secs:.2f} CPU s = {rate_k:,.0f} per second")
+    print(f"  kernel / vector model {rate_k / rate_v:.1f} x   (target <= 4 x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Calibration, validation and sensitivity analysis (see docs/calibration.md)."""

@@ -1,0 +1,73 @@
+"""SplitMix64 streams of :mod:`sim.rng`, reproduced on arrays of citizens.
+
+A :class:`sim.rng.Stream` seeded ``s`` returns as its n-th uniform
+``mix64(s + n * GOLDEN)`` mapped to (0, 1); keeping one seed and one draw counter per
+citizen and stream gives the very numbers the SimPy engine draws, whatever the
+batch order. That keeps common random numbers between scenarios in this engine too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from ..rng import GOLDEN, STREAMS, key
+
+U64 = np.uint64
+_GOLDEN = U64(GOLDEN)
+_M1 = U64(0xBF58476D1CE4E5B9)
+_M2 = U64(0x94D049BB133111EB)
+_INV_2_53 = 1.0 / (1 << 53)
+_KEYS = tuple(U64(key(name)) for name in STREAMS)  # as sim.rng.Streams
+
+
+def mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function on a uint64 array (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> U64(30))) * _M1
+        z = (z ^ (z >> U64(27))) * _M2
+    return z ^ (z >> U64(31))
+
+
+def to_uniform(z: np.ndarray) -> np.ndarray:
+    """The float in (0, 1) that :meth:`sim.rng.Stream.uniform` makes of a mixed word."""
+    return ((z >> U64(11)).astype(np.float64) + 0.5) * _INV_2_53
+
+
+def nth_uniform(seed: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The ``n``-th uniform (n >= 1) of the streams seeded ``seed``."""
+    with np.errstate(over="ignore"):
+        return to_uniform(mix64(seed + n.astype(U64) * _GOLDEN))
+
+
+def stream_seeds(base: np.ndarray) -> list[np.ndarray]:
+    """Seeds of the named streams (transition, rule, activation, attributes) from citizen bases."""
+    return [mix64(base ^ k) for k in _KEYS]
+
+
+def initial_bases(rep_key: int, ids: np.ndarray) -> np.ndarray:
+    """Bases of the initial population's citizens (integer ids), as in :func:`sim.rng.citizen_streams`."""
+    with np.errstate(over="ignore"):
+        inner = mix64(ids.astype(U64) * _GOLDEN + U64(1))
+    return mix64(U64(rep_key) ^ inner)
+
+
+def named_bases(rep_key: int, prefix: str, ks: np.ndarray) -> np.ndarray:
+    """Bases of newcomers named ``f"{prefix}{k}"`` (blake2b keys, as :func:`sim.rng.key`)."""
+    head = hashlib.blake2b(f"{rep_key}/citizen/{prefix}".encode(), digest_size=8)
+    out = []
+    for k in ks.tolist():
+        h = head.copy()
+        h.update(str(k).encode())
+        out.append(h.digest())
+    return np.frombuffer(b"".join(out), dtype="<u8").astype(U64)
+
+
+def scalar_stream_uniforms(seed: int, start: int, count: int) -> np.ndarray:
+    """Uniforms number ``start+1 .. start+count`` of one stream (e.g. an inflow's arrivals)."""
+    n = np.arange(start + 1, start + count + 1, dtype=U64)
+    return nth_uniform(np.full(count, seed, dtype=U64), n)
+
+
+__all__ = ["mix64", "nth_uniform", "stream_seeds", "initial_bases", "named_bases", "key"]
