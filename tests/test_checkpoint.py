@@ -193,7 +193,7 @@ def test_runs_killed_at_random_points_resume_to_identical_output(tmp_path, recor
             else:
                 stdout, stderr = proc.communicate(timeout=300)
                 assert proc.returncode == 0, stderr
-                n = int(re.search(r"replications(?: \((\d+) from the checkpoint\))?,", stdout).group(1) or 0)
+                n = int(re.search(rf"^{CLI_REPS} replications(?: \((\d+) from the checkpoint\))?, ", stdout, re.M).group(1) or 0)
                 assert n == len(before), "finished replications were redone"
             # OUT is the previous complete output, the new complete one, or absent; never partial
             if out.exists():
