@@ -171,3 +171,12 @@ def test_a_process_pool_is_reused_across_runs(small, reference):
         assert ex._pool is pool and pool is not None
     assert_same(first, reference)
     assert_same(second, reference)
+
+
+def test_every_engine_runs_identically_on_dask(small, dask_cluster):
+    """The engine travels by name in the task; each engine's tables are the same on Dask."""
+    from sim.engines import ENGINES
+    ex, _ = dask_cluster
+    for engine in ENGINES:
+        assert_same(run(small, YEARS, 2, SEED, executor=ex, engine=engine),
+                    run(small, YEARS, 2, SEED, executor="sequential", engine=engine))
