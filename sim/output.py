@@ -65,7 +65,7 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
-    tmp = _fresh_dir(out, "tmp")
+    tmp = fresh_dir(out, "tmp")
     try:
         listing = {}
         for name, df, per_rep in files(results, extra):
@@ -86,20 +86,27 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
             "files": listing,
         }
         _write_synced(tmp / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-        old = None
-        if out.exists():
-            old = _fresh_dir(out, "old")
-            os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
 
 
-def _fresh_dir(out: Path, kind: str) -> Path:
+def swap_in(tmp: Path, out: Path) -> None:
+    """Put the complete directory ``tmp`` (made by :func:`fresh_dir` beside ``out``) in
+    place of ``out``: the old one is renamed aside, ``tmp`` renamed in, the old one deleted.
+    Each step is one atomic rename, so ``out`` is never a mix of old and new."""
+    old = None
+    if out.exists():
+        old = fresh_dir(out, "old")
+        os.replace(out, old / out.name)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def fresh_dir(out: Path, kind: str) -> Path:
     """A new hidden directory beside ``out`` named with this process id (made with the
     user's umask, unlike ``tempfile.mkdtemp``'s private 0700)."""
     while True:
