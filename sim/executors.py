@@ -55,6 +55,10 @@ class Executor(ABC):
     def close(self) -> None:
         """Release workers (idempotent)."""
 
+    def abort(self) -> None:
+        """Stop at once (interrupt, error): running tasks are abandoned, not awaited."""
+        self.close()
+
     def __enter__(self) -> "Executor":
         return self
 
@@ -135,6 +139,17 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def abort(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+            if terminate is not None:
+                terminate()
+            else:
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DaskExecutor(Executor):

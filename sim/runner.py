@@ -182,7 +182,11 @@ def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int 
                     if cp:
                         cp.save(rep, res)
                 bar.update(len(outs))
-        finally:
+        except BaseException:
+            if own:  # interrupted or failed: do not wait for batches still running
+                ex.abort()
+            raise
+        else:
             if own:
                 ex.close()
     missing = [r for r in range(replications) if r not in results]
