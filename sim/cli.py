@@ -9,7 +9,8 @@ import sys
 from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
-COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity")
+COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "cohort",
+            "trial")
 
 
 def parser() -> argparse.ArgumentParser:
