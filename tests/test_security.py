@@ -30,7 +30,7 @@ DANGEROUS = {
     r"\bexec\(": "executes text as Python",
     r"(?<![.\w])compile\(": "compiles text to code",  # the builtin; re.compile is fine
     # pickle the module, or NumPy loading pickled objects (np.load(..., allow_pickle=False) is safe)
-    r"\bimport pickle\b|\bfrom pickle\b|\bpickle\.|allow_pickle\s*=\s*True|\bcloudpickle\b":
+    r"\bimport pickle\b|\bfrom pickle\b|\bpickle\.[A-Za-z_]|allow_pickle\s*=\s*True|\bcloudpickle\b":
         "unpickling runs arbitrary code",
     r"\bmarshal\b": "loads code objects",
     r"__import__": "imports a module by name",
