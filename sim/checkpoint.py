@@ -63,12 +63,14 @@ class Checkpoint:
         """Create the checkpoint, or (with ``resume``) reopen an existing one of the same run.
 
         An existing checkpoint without ``resume`` is an error, not silently discarded:
-        it holds finished work.
+        it holds finished work (one with no finished replication holds none and is replaced).
         """
         cp = cls(path, ident)
         manifest = cp.path / "manifest.json"
         for stale in cp.path.parent.glob(f".{cp.path.name}.done-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        if cp.path.exists() and not resume and not any(_REP.match(f.name) for f in cp.path.iterdir()):
+            shutil.rmtree(cp.path)  # no finished replication in it: nothing to keep
         if cp.path.exists():
             if not resume:
                 raise SpecError(str(cp.path), "--resume",

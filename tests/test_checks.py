@@ -162,7 +162,7 @@ def test_cli_check_stops_a_broken_model_with_exit_code_1_and_no_output(tmp_path)
         Law.deadline = deadline
         from sim.cli import main
         sys.exit(main(["run", {str(BASELINE)!r}, "--scale", "0.02", "--years", "1", "--replications", "1",
-                       "--workers", "1", "--quiet", "--check", "--out", {str(out)!r}]))
+                       "--executor", "sequential", "--quiet", "--check", "--out", {str(out)!r}]))
     """)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode == 1, p.stderr

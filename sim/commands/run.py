@@ -44,6 +44,7 @@ def checkpoint_dir(out: str) -> str:
 def execute(args) -> int:
     from .. import engines, output
     from ..checkpoint import discard
+    from ..checks import InvariantError
     from ..executors import TaskError
     from ..goals import evaluate
     from ..goals import summary as goals_summary
@@ -59,6 +60,8 @@ def execute(args) -> int:
                   progress=not args.quiet, engine=args.engine, executor=args.executor,
                   checkpoint=cp, resume=args.resume, check=args.check)
     except TaskError as exc:
+        if isinstance(exc.__cause__, InvariantError):
+            raise exc.__cause__ from None  # a model bug found by --check: exit 1 (sim.cli)
         print(f"\ncaseflow: run failed: {exc}", file=sys.stderr)
         if os.path.isdir(cp):
             print(f"caseflow: finished replications are kept in {cp}; "
