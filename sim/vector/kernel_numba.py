@@ -1,0 +1,686 @@
+"""The vector engine's per-event work as compiled loops (Numba), citizen by citizen.
+
+The NumPy engine (:mod:`.engine`) spends ~1.5-2.5 µs per event on a hundred scattered
+array operations (benchmarks/vector_cost.py). Here the same handlers are written for
+one citizen at a time and compiled, so one event costs a few dozen loads and stores.
+Nothing else changes: the model tables of :mod:`.model`, the citizen columns of
+:mod:`.state`, the SplitMix64 streams (the same uint64 arithmetic as :mod:`sim.rng`),
+the batches within a week window (so the order of service for places, and every
+result, is the NumPy engine's) and the recording into the same :class:`Recorder`.
+
+Layout: :func:`pack_model` turns a :class:`~.model.Model` into a named tuple of dense
+arrays (``M``); the citizen columns travel as a named tuple too (``C``); the run's
+counters as a third (``R``). The handlers mirror the methods of
+:class:`~.engine.VectorSimulation` of the same name; each says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from ..calendar import WEEKS_PER_YEAR
+from .state import COLUMNS
+
+INF = np.inf
+DEADLINE, AGE, EFFECT, OFFER, HAZARD = 0, 1, 2, 3, 4
+CLOCKS = {"spell_weeks": 0, "dagpenge_weeks_used": 1, "age_years": 2, "drawn_weeks": 3}
+SPELL, DP_USED, AGE_YEARS, DRAWN = 0, 1, 2, 3
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV_2_53 = 1.0 / (1 << 53)
+_WPY = WEEKS_PER_YEAR
+
+# the citizen columns, in the order of .state.COLUMNS, plus the drawn rule lengths
+Cit = namedtuple("Cit", list(COLUMNS) + ["drawn"])
+
+Mod = namedtuple("Mod", [
+    # sizes and special states
+    "n_ages", "n_inst", "n_states", "outside", "employed", "education", "dagpenge", "reearning",
+    # hazards (sim.vector.model.HazardArrays)
+    "tab_total", "tab_cum", "tab_dest", "tab_cause", "strides", "bounds", "cycle",
+    # people
+    "age_bounds", "public", "unemployed", "prior_unemployed", "exit_cum",
+    "pension_starts", "pension_years",
+    # entry redirects
+    "red_start", "red_below", "red_edu_ok", "red_map", "red_has",
+    # rules (index n_rules in the branch tables = the pension)
+    "rule_clock", "rule_by_entry", "rule_in_state", "rule_col",
+    "limit_starts", "limit_values", "seg", "seg_n",
+    "then_starts", "then_cum", "then_dest", "then_len", "rule_cause", "has_pension",
+    "drawn_w", "drawn_p",
+    # activation
+    "after_code", "duration", "after_weeks",
+    "pol_has", "pol_exempt", "first_starts", "first_values", "repeat_starts", "repeat_values",
+    "pol_cum", "pol_items", "pol_len",
+])
+
+Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "starts",
+                         "waiting_starts", "exempt", "win_lo"])
+
+
+# -- packing (Python) --------------------------------------------------------------------------
+def _pad(rows: list, width: int, fill, dtype) -> np.ndarray:
+    out = np.full((len(rows), max(width, 1)), fill, dtype=dtype)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out
+
+
+def pack_model(m) -> Mod:
+    """The model's lookup tables as one named tuple of dense arrays (padded where ragged)."""
+    sc = m.scenario
+    S, A, n = m.n_states, m.n_ages, m.n_inst
+    tab = m.table
+    rules = m.rules
+    R = len(rules)
+    branches = rules + ([m.pension_branch] if m.pension_branch is not None else [])
+    P = max([len(b.then_starts) for b in branches] + [1])
+    K = max([b.then_cum.shape[1] for b in branches] + [1])
+    then_starts = np.full((R + 1, P), INF)
+    then_cum = np.full((R + 1, P, K), INF)
+    then_dest = np.zeros((R + 1, P, K), dtype=np.int64)
+    then_len = np.ones((R + 1, P), dtype=np.int64)
+    rule_cause = np.zeros(R + 1, dtype=np.int64)
+    for k, b in enumerate(branches):
+        p, kk = b.then_cum.shape
+        then_starts[k, :p] = b.then_starts
+        then_cum[k, :p, :kk] = b.then_cum
+        then_dest[k, :p, :kk] = b.then_dest
+        then_len[k, :p] = b.then_len
+        rule_cause[k] = m.cause_id[b.name]
+    G = max([len(r.segments) for r in rules] + [1])
+    seg = np.zeros((max(R, 1), G, 3))
+    for k, r in enumerate(rules):
+        for g, (start, end, limit) in enumerate(r.segments):
+            seg[k, g] = (start, end, limit)
+    drawn = [r for r in rules if r.clock == "drawn_weeks"]
+    D = max([len(r.durations) for r in drawn] + [1])
+    drawn_w = np.zeros((max(R, 1), D))
+    drawn_p = np.zeros((max(R, 1), D))  # zero share: never drawn
+    for r in drawn:
+        drawn_w[r.index, : len(r.durations)] = r.durations
+        drawn_p[r.index, : len(r.shares)] = r.shares
+    # activation policies by target state
+    pols = [m.policies.get(s) for s in range(S)]
+    some = [p for p in pols if p is not None]
+    PF = max([len(p.first_starts) for p in some] + [1])
+    PR = max([len(p.repeat_starts) for p in some] + [1])
+    PK = max([len(p.cum) for p in some] + [1])
+    first_starts = np.full((S, PF), INF)
+    first_values = np.zeros((S, PF, A))
+    repeat_starts = np.full((S, PR), INF)
+    repeat_values = np.zeros((S, PR))
+    pol_cum = np.full((S, PK), INF)
+    pol_items = np.zeros((S, PK), dtype=np.int64)
+    pol_len = np.ones(S, dtype=np.int64)
+    pol_exempt = np.zeros(S)
+    for s, p in enumerate(pols):
+        if p is None:
+            continue
+        first_starts[s, : len(p.first_starts)] = p.first_starts
+        first_values[s, : len(p.first_starts)] = p.first_values
+        repeat_starts[s, : len(p.repeat_starts)] = p.repeat_starts
+        repeat_values[s, : len(p.repeat_starts)] = p.repeat_values
+        pol_cum[s, : len(p.cum)] = p.cum
+        pol_items[s, : len(p.items)] = p.items
+        pol_len[s] = len(p.cum)
+        pol_exempt[s] = p.exempt
+    E = len(sc.education_levels)
+    reds = m.redirects
+    return Mod(
+        n_ages=A, n_inst=n, n_states=S, outside=m.outside, employed=m.employed,
+        education=m.education, dagpenge=m.dagpenge, reearning=float(sc.reearning_weeks),
+        tab_total=tab.total, tab_cum=np.ascontiguousarray(tab.cum),
+        tab_dest=tab.dest.astype(np.int64), tab_cause=tab.cause.astype(np.int64),
+        strides=tab.strides.astype(np.int64), bounds=np.ascontiguousarray(tab.bounds),
+        cycle=tab.cycle.astype(float),
+        age_bounds=m.age_bounds.astype(float), public=m.public.copy(), unemployed=m.unemployed.copy(),
+        prior_unemployed=m.prior_unemployed.astype(float), exit_cum=m.exit_cum.astype(float),
+        pension_starts=m.pension_starts.astype(float), pension_years=m.pension_years.astype(float),
+        red_start=np.array([r[0] for r in reds] + [INF], dtype=float),
+        red_below=np.array([r[1] for r in reds] + [0.0], dtype=float),
+        red_edu_ok=_pad([r[2] for r in reds], E, False, np.bool_),
+        red_map=_pad([r[3] for r in reds], S, 0, np.int64),
+        red_has=_pad([r[4] for r in reds], S, False, np.bool_),
+        rule_clock=np.array([CLOCKS[r.clock] for r in rules] + [0], dtype=np.int64),
+        rule_by_entry=np.array([r.by_entry for r in rules] + [False], dtype=np.bool_),
+        rule_in_state=_pad([r.in_state for r in rules], S, False, np.bool_),
+        rule_col=np.array([r.drawn_col for r in rules] + [-1], dtype=np.int64),
+        limit_starts=_pad([r.limit_starts for r in rules], max([len(r.limit_starts) for r in rules] + [1]),
+                          INF, float),
+        limit_values=_pad([r.limit_values for r in rules], max([len(r.limit_starts) for r in rules] + [1]),
+                          0.0, float),
+        seg=seg, seg_n=np.array([len(r.segments) for r in rules] + [0], dtype=np.int64),
+        then_starts=then_starts, then_cum=then_cum, then_dest=then_dest, then_len=then_len,
+        rule_cause=rule_cause, has_pension=m.pension_branch is not None,
+        drawn_w=drawn_w, drawn_p=drawn_p,
+        after_code=m.after_code.astype(np.int64), duration=m.duration.astype(float),
+        after_weeks=m.after_weeks.astype(float),
+        pol_has=np.array([p is not None for p in pols], dtype=np.bool_), pol_exempt=pol_exempt,
+        first_starts=first_starts, first_values=first_values, repeat_starts=repeat_starts,
+        repeat_values=repeat_values, pol_cum=pol_cum, pol_items=pol_items, pol_len=pol_len,
+    )
+
+
+def pack_citizens(c) -> Cit:
+    return Cit(*[c.cols[name] for name in COLUMNS], c.drawn)
+
+
+# -- small pieces ------------------------------------------------------------------------------
+@njit(cache=True)
+def _uniform(seed, n, i):
+    """The next uniform of citizen ``i``'s stream: ``mix64(seed + k·GOLDEN)`` as sim.rng.Stream."""
+    k = n[i] + np.uint32(1)
+    n[i] = k
+    z = np.uint64(k) * _GOLDEN + seed[i]
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return (np.float64(z >> _S11) + 0.5) * _INV_2_53
+
+
+@njit(cache=True)
+def _at(starts, t):
+    """Index of the dated period holding at ``t`` (:func:`.model.at`; padding is +inf)."""
+    k = 0
+    for x in starts:
+        if x <= t:
+            k += 1
+    return max(k - 1, 0)
+
+
+@njit(cache=True)
+def _count_le(row, u):
+    """How many entries of ``row`` are <= ``u`` (a pick against cumulative shares)."""
+    k = 0
+    for x in row:
+        if x <= u:
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def _push(buf, k, a, b, c, d):
+    """Row ``k`` of an episode buffer (doubled when full); returns the buffer."""
+    if k >= buf.shape[0]:
+        new = np.empty((2 * buf.shape[0] + 16, 4))
+        new[:k] = buf[:k]
+        buf = new
+    buf[k, 0] = a
+    buf[k, 1] = b
+    buf[k, 2] = c
+    buf[k, 3] = d
+    return buf
+
+
+@njit(cache=True)
+def _counts(M, R, s, a, t, sign, wend):
+    """Persons per (state, age band) and their time-integral to the week's end (_counts)."""
+    f = s * M.n_ages + a
+    R.count[f] += sign
+    R.area[f] += sign * (wend - t)
+
+
+# -- rules (sim.rules.Law) ----------------------------------------------------------------------
+@njit(cache=True)
+def _rule_time(C, M, r, i, now):
+    """VectorSimulation._rule_time for one citizen."""
+    ent = C.entered[i]
+    clock = M.rule_clock[r]
+    if clock == DRAWN:
+        return ent + C.drawn[i, M.rule_col[r]]
+    if M.rule_by_entry[r]:
+        limit = M.limit_values[r, _at(M.limit_starts[r], ent)]
+        return max(_when(C, clock, i, ent, limit), now)
+    for g in range(M.seg_n[r]):
+        t = max(max(_when(C, clock, i, ent, M.seg[r, g, 2]), M.seg[r, g, 0]), now)
+        if t < M.seg[r, g, 1]:
+            return t
+    return INF
+
+
+@njit(cache=True)
+def _when(C, clock, i, ent, limit):
+    if clock == SPELL:
+        return ent + limit
+    if clock == DP_USED:
+        return ent + max(limit - C.dp_used[i], 0.0)
+    return C.born[i] + limit * _WPY  # AGE_YEARS
+
+
+@njit(cache=True)
+def _deadlines(C, M, i, now):
+    """The earliest rule not yet done, pension first on ties (VectorSimulation._deadlines)."""
+    best = C.pension_at[i]
+    rule = -1
+    s = C.state[i]
+    done = C.done[i]
+    for r in range(len(M.rule_in_state)):
+        if M.rule_in_state[r, s] and (done >> r) & 1 == 0:
+            t = _rule_time(C, M, r, i, now)
+            if t < best:
+                best = t
+                rule = r
+    C.deadline[i] = best
+    C.rule[i] = rule
+
+
+@njit(cache=True)
+def _draw_length(M, r, u, elapsed):
+    """RuleArrays.draw_length: a drawn length longer than ``elapsed``, shares renormalised."""
+    w, p = M.drawn_w[r], M.drawn_p[r]
+    total = 0.0
+    last = elapsed
+    for k in range(len(w)):
+        if w[k] > elapsed and p[k] > 0:
+            total += p[k]
+            last = w[k]
+    acc = 0.0
+    for k in range(len(w)):
+        if w[k] > elapsed and p[k] > 0:
+            acc += p[k] / total
+            if acc > u:
+                return w[k]
+    return last
+
+
+@njit(cache=True)
+def _branch(M, r, t, u):
+    """RuleArrays.branch: destination of a deadline (-1 = stay); ``r`` = n_rules for the pension."""
+    g = _at(M.then_starts[r], t)
+    k = min(_count_le(M.then_cum[r, g], u), M.then_len[r, g] - 1)
+    return M.then_dest[r, g, k]
+
+
+# -- activation (sim.activation.Activation) ------------------------------------------------------
+@njit(cache=True)
+def _repeat(M, s, t):
+    if not M.pol_has[s]:
+        return 0.0
+    return M.repeat_values[s, _at(M.repeat_starts[s], t)]
+
+
+@njit(cache=True)
+def _on_entry(C, M, i, s):
+    """First offer of a new spell (VectorSimulation._on_entry)."""
+    C.offer_at[i] = INF
+    if M.pol_has[s]:
+        ent = C.entered[i]
+        C.offer_at[i] = ent + M.first_values[s, _at(M.first_starts[s], ent), C.age[i]]
+
+
+@njit(cache=True)
+def _start(C, M, R, i, t, inst):
+    """A place taken (VectorSimulation._start)."""
+    C.req[i] = inst
+    C.waiting[i] = False
+    C.effect[i] = 1 + inst
+    C.prog_since[i] = t
+    C.effect_until[i] = t + M.duration[inst]
+    R.in_use[inst] += 1
+    R.starts[int(t), inst] += 1
+
+
+# -- moving people ---------------------------------------------------------------------------------
+@njit(cache=True)
+def _enter(C, M, R, i, s, t, cause, src, new, wend):
+    """VectorSimulation._enter for one citizen entering at ``t`` (no elapsed spell).
+
+    Returns 1 if the citizen left the model (redirected or moved outside), else 0.
+    """
+    born = C.born[i]
+    age_w = t - born
+    for k in range(len(M.red_start) - 1):  # entry redirects: the first that applies
+        if t >= M.red_start[k] and age_w < M.red_below[k] and M.red_edu_ok[k, C.edu[i]] \
+                and M.red_has[k, s]:
+            s = M.red_map[k, s]
+            break
+    if new:
+        C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
+        a = max(_count_le(M.age_bounds, age_w) - 1, 0)
+        C.age[i] = a
+        C.next_age[i] = born + M.age_bounds[a + 1]
+    C.state[i] = s
+    C.entered[i] = t
+    C.since[i] = t
+    if not M.public[s]:
+        C.support_since[i] = INF
+    elif math.isinf(C.support_since[i]):
+        C.support_since[i] = t
+    C.done[i] = 0
+    R.flows[src + 1, s, cause] += 1
+    if s == M.outside:
+        C.state[i] = -1
+        C.next_t[i] = INF
+        C.next_env[i] = INF
+        return 1
+    _counts(M, R, s, C.age[i], t, 1, wend)
+    if s == M.dagpenge:
+        C.insured[i] = 1
+    if M.unemployed[s]:
+        C.unemp_open[i] = t - (M.prior_unemployed[s] if new else 0.0)
+    for r in range(len(M.rule_in_state)):
+        if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
+            C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), 0.0)
+    _deadlines(C, M, i, t)
+    _on_entry(C, M, i, s)
+    return 0
+
+
+@njit(cache=True)
+def _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog):
+    """VectorSimulation._leave for one citizen; returns the episode buffers and their rows."""
+    s = C.state[i]
+    _counts(M, R, s, C.age[i], t, -1, wend)
+    if M.public[s]:
+        sup = _push(sup, nsup, s, C.since[i], t, C.support_since[i])
+        nsup += 1
+    e = C.effect[i]
+    if 1 <= e <= M.n_inst:
+        prog = _push(prog, nprog, s, e - 1, C.prog_since[i], t)
+        nprog += 1
+    req = C.req[i]
+    if req >= 0:
+        if C.waiting[i]:
+            R.queued[req] -= 1
+        else:
+            R.in_use[req] -= 1
+        C.req[i] = -1
+        C.waiting[i] = False
+    C.effect[i] = 0
+    C.effect_until[i] = INF
+    C.offer_at[i] = INF
+    if s == M.dagpenge:
+        C.dp_used[i] += t - C.entered[i]
+    if s == M.employed and t - C.entered[i] >= M.reearning:
+        C.dp_used[i] = 0.0
+    if M.unemployed[s]:
+        start = C.unemp_open[i]
+        for w in range(len(R.win_lo)):
+            lo = R.win_lo[w]
+            if t > lo:
+                accs[w][i] += t - max(start, lo)
+        C.unemp_open[i] = np.nan
+    return sup, nsup, prog, nprog
+
+
+@njit(cache=True)
+def _move(C, M, R, i, dest, t, cause, wend, accs, sup, nsup, prog, nprog):
+    """VectorSimulation._move: leave, the education draw on leaving education for a job, enter."""
+    src = np.int64(C.state[i])
+    sup, nsup, prog, nprog = _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog)
+    if M.education >= 0 and src == M.education and dest == M.employed:
+        u = _uniform(C.seed3, C.n3, i)
+        level = min(_count_le(M.exit_cum, u), len(M.exit_cum) - 1)
+        if level > C.edu[i]:
+            C.edu[i] = level
+    gone = _enter(C, M, R, i, dest, t, cause, src, False, wend)
+    return gone, sup, nsup, prog, nprog
+
+
+# -- the events ------------------------------------------------------------------------------------
+@njit(cache=True)
+def _age_band(C, M, R, i, t, wend):
+    s = C.state[i]
+    a = C.age[i]
+    _counts(M, R, s, a, t, -1, wend)
+    C.age[i] = a + 1
+    _counts(M, R, s, a + 1, t, 1, wend)
+    C.next_age[i] = C.born[i] + M.age_bounds[a + 2]
+
+
+@njit(cache=True)
+def _effect_end(C, M, R, i, t, prog, nprog):
+    """VectorSimulation._on_effect_end: a programme ends (after-effect, next offer) or an after-effect."""
+    e = C.effect[i]
+    if 1 <= e <= M.n_inst:
+        inst = e - 1
+        s = C.state[i]
+        prog = _push(prog, nprog, s, inst, C.prog_since[i], t)
+        nprog += 1
+        R.in_use[inst] -= 1
+        C.req[i] = -1
+        after = M.after_code[inst]
+        C.effect[i] = after
+        C.effect_until[i] = t + M.after_weeks[inst] if after > 0 else INF
+        rep = _repeat(M, s, t)
+        C.offer_at[i] = t + rep if rep > 0 else INF
+    else:
+        C.effect[i] = 0
+        C.effect_until[i] = INF
+    return prog, nprog
+
+
+@njit(cache=True)
+def _offers(C, M, R, oj, ot):
+    """VectorSimulation._on_offer for a batch's offers, served by instrument then offer time."""
+    m = len(oj)
+    inst = np.empty(m, dtype=np.int64)
+    ask = np.zeros(m, dtype=np.bool_)
+    for k in range(m):
+        i, t = oj[k], ot[k]
+        C.offer_at[i] = INF
+        s = C.state[i]
+        u = _uniform(C.seed2, C.n2, i)  # two draws whatever the outcome (common random numbers)
+        u2 = _uniform(C.seed2, C.n2, i)
+        if M.pol_has[s] and u < M.pol_exempt[s]:
+            r = _repeat(M, s, t)
+            C.offer_at[i] = t + r if r > 0 else INF
+            R.exempt[int(t)] += 1
+            continue
+        ask[k] = True
+        pick = min(_count_le(M.pol_cum[s], u2), M.pol_len[s] - 1) if M.pol_has[s] else 0
+        inst[k] = M.pol_items[s, pick] if M.pol_has[s] else 0
+    idx = np.flatnonzero(ask)
+    if len(idx) == 0:
+        return
+    # np.lexsort((t, inst)): stable by time, then stable by instrument
+    by_t = idx[np.argsort(ot[idx], kind="mergesort")]
+    order = by_t[np.argsort(inst[by_t], kind="mergesort")]
+    for k in order:
+        i, t, q = oj[k], ot[k], inst[k]
+        if R.queued[q] == 0 and R.avail[q] > 0:
+            R.avail[q] -= 1
+            _start(C, M, R, i, t, q)
+        else:
+            C.req[i] = q
+            C.waiting[i] = True
+            C.queued_at[i] = t
+            R.queued[q] += 1
+            R.waiting_starts[int(t), q] += 1
+
+
+@njit(cache=True)
+def schedule_one(C, M, i, now, clock):
+    """VectorSimulation._schedule for one citizen: the next event from ``now``.
+
+    The earlier of the next scheduled event and a competing-hazard draw: a unit
+    exponential spent against the piecewise-constant total hazard, segment by segment
+    (duration band, business cycle, the scheduled event).
+    """
+    hard = C.deadline[i]
+    kind = DEADLINE
+    if C.next_age[i] < hard:
+        hard = C.next_age[i]
+        kind = AGE
+    if C.effect_until[i] < hard:
+        hard = C.effect_until[i]
+        kind = EFFECT
+    if C.offer_at[i] < hard:
+        hard = C.offer_at[i]
+        kind = OFFER
+    e = -math.log(_uniform(C.seed0, C.n0, i))
+    s = C.state[i]
+    ent = C.entered[i]
+    t = now
+    ci = _count_le(M.cycle, t) - 1
+    bi = _count_le(M.bounds[s], t - ent + 1e-9) - 1
+    st = M.strides
+    base = s * st[0] + C.age[i] * st[2] + C.edu[i] * st[3] + C.insured[i] * st[4] + C.effect[i] * st[6]
+    fb = 0
+    fc = 0
+    while True:
+        band_end = ent + M.bounds[s, bi + 1]
+        cyc_end = M.cycle[ci + 1]
+        seg_end = band_end if band_end < cyc_end else cyc_end
+        if hard < seg_end:
+            seg_end = hard
+        total = M.tab_total[base + bi * st[1] + ci * st[5]]
+        ts = total * (seg_end - t)
+        if ts >= e:
+            out = t + e / total
+            kind = HAZARD
+            fb = bi
+            fc = ci
+            break
+        e -= ts
+        t = seg_end
+        if t >= hard:
+            out = t
+            break
+        if seg_end == band_end:
+            bi += 1
+        if seg_end == cyc_end:
+            ci += 1
+    if out < now:
+        out = now
+    C.next_t[i] = out
+    C.next_env[i] = clock + (out - clock)
+    C.sched_now[i] = clock
+    C.kind[i] = kind
+    C.fire_band[i] = fb
+    C.fire_cycle[i] = fc
+
+
+@njit(cache=True)
+def schedule(C, M, j, now, clock):
+    for k in range(len(j)):
+        schedule_one(C, M, j[k], now[k], clock[k])
+
+
+@njit(cache=True)
+def _process(C, M, R, j, wend, accs, sup, nsup, prog, nprog):
+    """VectorSimulation._process without the scheduling: every citizen's pending event.
+
+    Moves, age bands and effect ends first, citizen by citizen (they touch only the
+    citizen and the counters); offers after them, in one pass ordered as the NumPy
+    engine serves them (a place freed by a move in this batch is not yet free).
+    Returns the number of citizens who left the model and the episode buffers.
+    """
+    gone = 0
+    offers = np.empty(len(j), dtype=np.int64)
+    n_off = 0
+    for k in range(len(j)):
+        i = j[k]
+        t = C.next_t[i]
+        kind = C.kind[i]
+        if kind == HAZARD:
+            u = _uniform(C.seed0, C.n0, i)
+            st = M.strides
+            row = (C.state[i] * st[0] + C.fire_band[i] * st[1] + C.age[i] * st[2]
+                   + C.edu[i] * st[3] + C.insured[i] * st[4] + C.fire_cycle[i] * st[5] + C.effect[i])
+            pick = _count_le(M.tab_cum[row], u)
+            g, sup, nsup, prog, nprog = _move(C, M, R, i, M.tab_dest[row, pick], t,
+                                              M.tab_cause[row, pick], wend, accs, sup, nsup, prog, nprog)
+            gone += g
+        elif kind == DEADLINE:
+            u = _uniform(C.seed1, C.n1, i)
+            r = C.rule[i]
+            b = r if r >= 0 else len(M.rule_clock) - 1  # the pension's branch table is last
+            dest = _branch(M, b, t, u)
+            if dest < 0:  # extended: the rule is done for this spell
+                if r >= 0:
+                    C.done[i] |= np.int64(1) << np.int64(r)
+                _deadlines(C, M, i, t)
+            else:
+                g, sup, nsup, prog, nprog = _move(C, M, R, i, dest, t, M.rule_cause[b], wend, accs,
+                                                  sup, nsup, prog, nprog)
+                gone += g
+        elif kind == AGE:
+            _age_band(C, M, R, i, t, wend)
+        elif kind == EFFECT:
+            prog, nprog = _effect_end(C, M, R, i, t, prog, nprog)
+        else:
+            offers[n_off] = i
+            n_off += 1
+    if n_off:
+        oj = offers[:n_off]
+        ot = np.empty(n_off)
+        for k in range(n_off):
+            ot[k] = C.next_t[oj[k]]
+        _offers(C, M, R, oj, ot)
+    return gone, sup, nsup, prog, nprog
+
+
+@njit(cache=True)
+def advance(C, M, R, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
+            accs, sup, nsup, prog, nprog):
+    """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
+
+    An event exactly at ``until`` comes first if it was drawn before the SimPy engine's
+    observer scheduled that moment (SimPy breaks ties of time by scheduling order).
+    Returns (events, citizens who left, episode buffers and rows).
+    """
+    gone = 0
+    fresh = np.empty(len(new_j), dtype=np.int64)
+    fresh_t = np.empty(len(new_j))
+    fresh_env = np.empty(len(new_j))
+    nf = 0
+    for k in range(len(new_j)):
+        i = new_j[k]
+        if _enter(C, M, R, i, new_dest[k], new_t[k], new_cause[k], -1, True, wend):
+            gone += 1
+        else:
+            fresh[nf] = i
+            fresh_t[nf] = new_t[k]
+            fresh_env[nf] = new_env[k]
+            nf += 1
+    cnt = 0
+    for i in range(n):
+        env = C.next_env[i]
+        if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
+            cnt += 1
+    j = np.empty(cnt, dtype=np.int64)
+    cnt = 0
+    for i in range(n):
+        env = C.next_env[i]
+        if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
+            j[cnt] = i
+            cnt += 1
+    events = 0
+    first = True
+    while len(j) or first:
+        events += len(j)
+        g, sup, nsup, prog, nprog = _process(C, M, R, j, wend, accs, sup, nsup, prog, nprog)
+        gone += g
+        nxt = np.empty(len(j) + (nf if first else 0), dtype=np.int64)
+        m = 0
+        for k in range(len(j)):  # everyone still here draws the next event
+            i = j[k]
+            if C.state[i] >= 0:
+                t = C.next_t[i]
+                schedule_one(C, M, i, t, C.next_env[i])
+                nxt[m] = i
+                m += 1
+        if first:  # newcomers draw their first event with the first batch
+            for k in range(nf):
+                schedule_one(C, M, fresh[k], fresh_t[k], fresh_env[k])
+                nxt[m] = fresh[k]
+                m += 1
+            first = False
+        keep = 0
+        for k in range(m):
+            i = nxt[k]
+            env = C.next_env[i]
+            if env < until or (env == until and C.sched_now[i] < observer):
+                nxt[keep] = i
+                keep += 1
+        j = nxt[:keep]
+    return events, gone, sup, nsup, prog, nprog
