@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SpecError
-from ..schema import Node, read_toml
+from ..overlay import contained_path, project_root
+from ..schema import MAX_PERSONS, Node, read_toml
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
@@ -126,7 +127,8 @@ def load_targets(path: str | Path) -> TargetSet:
     root = Node(read_toml(path), str(path))
     cal = root.node("calibration")
     scenario = cal.str("scenario")
-    scen_path = str((path.parent / scenario).resolve()) if not Path(scenario).is_absolute() else scenario
+    scen_path = str(contained_path(path, "calibration.scenario", scenario, project_root(path),
+                                    must_exist=False).resolve())  # checked when it is loaded
     start = cal.date("start")
     years = cal.number("years", lo=0.1, hi=50)
     description = cal.str("description", "")
@@ -140,7 +142,7 @@ def load_targets(path: str | Path) -> TargetSet:
             a.done()
             if abs(sum(shares.values()) - 1) > 1e-6:
                 raise s.error("age_shares", f"shares must sum to 1, they sum to {sum(shares.values()):.6g}")
-        stocks[name] = InitialStock(s.number("value", lo=0.0), shares, _source(s))
+        stocks[name] = InitialStock(s.number("value", lo=0.0, hi=MAX_PERSONS), shares, _source(s))
         s.str("confidence", "")
         s.done()
     params = []
@@ -153,6 +155,7 @@ def load_targets(path: str | Path) -> TargetSet:
         if not lower < 1.0 < upper:
             raise p.error("upper", f"bounds must contain 1 (the scenario's value): [{lower:g}, {upper:g}]")
         params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p)))
+        p.done()
     cal.done()
 
     end_of_run = _add_years(start, years)

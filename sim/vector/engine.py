@@ -438,7 +438,7 @@ class VectorSimulation:
         if elapsed is not None:
             self._start_initial(j, s, t)
         else:
-            self._on_entry(j, s)
+            self._on_entry(j, s, t)
 
     def _mark_extended(self, j, s, now) -> None:
         c = self.c
@@ -525,6 +525,7 @@ class VectorSimulation:
         c.effect[j] = 0
         c.effect_until[j] = INF
         c.offer_at[j] = INF
+        c.handover_at[j] = INF
         if m.dagpenge >= 0:
             d = s == m.dagpenge
             c.dp_used[j[d]] += t[d] - c.entered[j[d]]
@@ -553,7 +554,7 @@ class VectorSimulation:
         self._enter(j, dest, t, cause, src)
 
     # -- activation (sim.activation.Activation on arrays) -------------------------------------
-    def _on_entry(self, j, s) -> None:
+    def _on_entry(self, j, s, now) -> None:
         c = self.c
         c.offer_at[j] = INF
         for g, pol in self.m.policies.items():
@@ -562,24 +563,61 @@ class VectorSimulation:
                 jj = j[d]
                 ent = c.entered[jj]
                 c.offer_at[jj] = ent + pol.first(ent, c.age[jj])
+        self._refer(j, s, now)
+
+    def _refer(self, j, s, now) -> None:
+        """:meth:`sim.activation.Activation._refer`: two draws from the referral stream."""
+        c = self.c
+        for g, (share, first, last, _) in self.m.referrals.items():
+            d = s == g
+            if d.any():
+                jj = j[d]
+                u, v = self.uniform(4, jj), self.uniform(4, jj)
+                at = c.entered[jj] + first + (last - first) * v
+                ok = (u < share) & (at >= now[d])
+                c.handover_at[jj[ok]] = at[ok]
+                c.offer_at[jj[ok]] = np.minimum(c.offer_at[jj[ok]], at[ok])
+
+    def _next_offer(self, j, now, at) -> None:
+        """The job centre's next offer, or the handover if that comes first (one whose
+        week passed during a job-centre programme is dropped, as in the SimPy engine)."""
+        c = self.c
+        h = c.handover_at[j]
+        late = h < now
+        c.handover_at[j[late]] = INF
+        c.offer_at[j] = np.minimum(at, np.where(late, INF, h))
 
     def _start_initial(self, j, s, now) -> None:
-        self._on_entry(j, s)
+        self._on_entry(j, s, now)
         c = self.c
         for g, pol in self.m.policies.items():
-            d = (s == g) & (c.offer_at[j] < now)
+            d = s == g
+            if d.any():
+                d[d] = c.entered[j[d]] + pol.first(c.entered[j[d]], c.age[j[d]]) < now[d]
             if d.any():
                 jj = j[d]
                 rep = pol.repeat(now[d])
-                c.offer_at[jj] = INF
+                nxt = np.full(len(jj), INF)
                 pos = rep > 0
                 if pos.any():
                     u = self.uniform(2, jj[pos])
-                    c.offer_at[jj[pos]] = now[d][pos] + u * rep[pos]
+                    nxt[pos] = now[d][pos] + u * rep[pos]
+                self._next_offer(jj, now[d], nxt)
 
     def _on_offer(self, j, t) -> None:
         c, m, rec = self.c, self.m, self.recorder
         c.offer_at[j] = INF
+        due = c.handover_at[j] <= t
+        if due.any():  # Activation._hand_over: the other actor's programme, unless busy
+            jh, th = j[due], t[due]
+            c.handover_at[jh] = INF
+            free = c.req[jh] < 0
+            if free.any():
+                inst = np.array([m.referrals[s_][3] for s_ in c.state[jh[free]].tolist()], dtype=np.int64)
+                self._request(jh[free], th[free], inst)
+            j, t = j[~due], t[~due]
+            if not len(j):
+                return
         s = c.state[j]
         # two draws whatever the outcome (common random numbers across exempt shares)
         u = self.uniform(2, j)
@@ -593,7 +631,7 @@ class VectorSimulation:
                 repeat[d] = pol.repeat(t[d])
         if exempt.any():
             r = repeat[exempt]
-            c.offer_at[j[exempt]] = np.where(r > 0, t[exempt] + r, INF)
+            self._next_offer(j[exempt], t[exempt], np.where(r > 0, t[exempt] + r, INF))
             np.add.at(rec.exempt, t[exempt].astype(np.int64), 1)
         ask = ~exempt
         if not ask.any():
@@ -605,6 +643,11 @@ class VectorSimulation:
             d = s == g
             if d.any():
                 inst[d] = pol.items[choice(u2[d], pol.cum)]
+        self._request(j, t, inst)
+
+    def _request(self, j, t, inst) -> None:
+        """Ask for places: granted while places are free and nobody queues, else queue."""
+        c, m, rec = self.c, self.m, self.recorder
         order = np.lexsort((t, inst))
         j, t, inst = j[order], t[order], inst[order]
         grant = np.zeros(len(j), dtype=bool)
@@ -654,7 +697,7 @@ class VectorSimulation:
                 d = s == g
                 if d.any():
                     repeat[d] = pol.repeat(td[d])
-            c.offer_at[jd] = np.where(repeat > 0, td + repeat, INF)
+            self._next_offer(jd, td, np.where(repeat > 0, td + repeat, INF))
         other = ~during
         c.effect[j[other]] = 0
         c.effect_until[j[other]] = INF

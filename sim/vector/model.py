@@ -208,6 +208,8 @@ class Model:
         self.capacity = np.array([p.capacity for p in act.places], dtype=np.int64)
         self.policies: dict[int, PolicyArrays] = {s: PolicyArrays(p) for s, p in enumerate(act.policy)
                                                   if p is not None}
+        # handovers to other actors: state -> (share, first week, last week, instrument)
+        self.referrals: dict[int, tuple] = {s: r for s, r in enumerate(act.referral) if r is not None}
         # causes of flows
         self.causes = ["initial"] + [f.name for f in sc.inflows] + [r.name for r in sc.rules]
         for h in sc.hazards:
