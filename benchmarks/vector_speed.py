@@ -82,6 +82,9 @@ def main() -> None:
     print(f"engine {label(args.engine)}: warm-up (kernel load or JIT compile) "
           f"{time.perf_counter() - w0:.1f} s wall")
     sc = base.scaled(args.scale)
+    if args.engine != "vector-numpy" and "numba" in label(args.engine):
+        from sim.vector.numba_engine import packed
+        packed(compiled(sc))  # the kernel's copy of the tables, part of loading the model
     compiled(sc)  # the vector engine's lookup tables, built once per scenario (like loading it)
     c0 = time.process_time()
     v = vector_simulate(sc, years=args.years, seed=args.seed)

@@ -72,6 +72,8 @@ Mod = namedtuple("Mod", [
     "after_code", "duration", "after_weeks",
     "pol_has", "pol_exempt", "first_starts", "first_values", "repeat_starts", "repeat_values",
     "pol_cum", "pol_items", "pol_len",
+    # handovers to other actors (Activation._refer), by state
+    "ref_has", "ref_share", "ref_first", "ref_last", "ref_inst",
 ])
 
 Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "starts",
@@ -147,6 +149,7 @@ def pack_model(m) -> Mod:
         pol_exempt[s] = p.exempt
     E = len(sc.education_levels)
     reds = m.redirects
+    ref = [m.referrals.get(s) for s in range(S)]
     return Mod(
         n_ages=A, n_inst=n, n_states=S, outside=m.outside, employed=m.employed,
         education=m.education, dagpenge=m.dagpenge, reearning=float(sc.reearning_weeks),
@@ -179,6 +182,11 @@ def pack_model(m) -> Mod:
         pol_has=np.array([p is not None for p in pols], dtype=np.bool_), pol_exempt=pol_exempt,
         first_starts=first_starts, first_values=first_values, repeat_starts=repeat_starts,
         repeat_values=repeat_values, pol_cum=pol_cum, pol_items=pol_items, pol_len=pol_len,
+        ref_has=np.array([r is not None for r in ref], dtype=np.bool_),
+        ref_share=np.array([r[0] if r else 0.0 for r in ref], dtype=float),
+        ref_first=np.array([r[1] if r else 0.0 for r in ref], dtype=float),
+        ref_last=np.array([r[2] if r else 0.0 for r in ref], dtype=float),
+        ref_inst=np.array([r[3] if r else 0 for r in ref], dtype=np.int64),
     )
 
 
@@ -327,12 +335,30 @@ def _repeat(M, s, t):
 
 
 @_inline
-def _on_entry(C, M, i, s):
-    """First offer of a new spell (VectorSimulation._on_entry)."""
+def _on_entry(C, M, i, s, now):
+    """First offer of a new spell and a handover to another actor (VectorSimulation._on_entry)."""
     C.offer_at[i] = INF
+    ent = C.entered[i]
     if M.pol_has[s]:
-        ent = C.entered[i]
         C.offer_at[i] = ent + M.first_values[s, _at(M.first_starts[s], ent), C.age[i]]
+    if M.ref_has[s]:  # VectorSimulation._refer: two draws from the referral stream
+        u = _uniform(C.seed4, C.n4, i)
+        v = _uniform(C.seed4, C.n4, i)
+        at = ent + M.ref_first[s] + (M.ref_last[s] - M.ref_first[s]) * v
+        if u < M.ref_share[s] and at >= now:
+            C.handover_at[i] = at
+            C.offer_at[i] = min(C.offer_at[i], at)
+
+
+@_inline
+def _next_offer(C, i, now, at):
+    """VectorSimulation._next_offer: the next offer, or the handover if that comes first
+    (one whose moment passed during a programme is dropped)."""
+    h = C.handover_at[i]
+    if h < now:
+        C.handover_at[i] = INF
+        h = INF
+    C.offer_at[i] = min(at, h)
 
 
 @_inline
@@ -389,7 +415,7 @@ def _enter(C, M, R, i, s, t, cause, src, new, wend):
         if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
             C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), 0.0)
     _deadlines(C, M, i, t)
-    _on_entry(C, M, i, s)
+    _on_entry(C, M, i, s, t)
     return 0
 
 
@@ -414,6 +440,7 @@ def _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog):
     C.effect[i] = 0
     C.effect_until[i] = INF
     C.offer_at[i] = INF
+    C.handover_at[i] = INF
     if s == M.dagpenge:
         C.dp_used[i] += t - C.entered[i]
     if s == M.employed and t - C.entered[i] >= M.reearning:
@@ -467,7 +494,7 @@ def _effect_end(C, M, R, i, t, prog, nprog):
         C.effect[i] = after
         C.effect_until[i] = t + M.after_weeks[inst] if after > 0 else INF
         rep = _repeat(M, s, t)
-        C.offer_at[i] = t + rep if rep > 0 else INF
+        _next_offer(C, i, t, t + rep if rep > 0 else INF)
     else:
         C.effect[i] = 0
         C.effect_until[i] = INF
@@ -475,23 +502,36 @@ def _effect_end(C, M, R, i, t, prog, nprog):
 
 
 @_kernel
-def _offer_draws(C, M, R, oj, ot, inst):
-    """VectorSimulation._on_offer, first part: exempt (-1) or the instrument asked for."""
+def _offer_draws(C, M, R, oj, ot, inst, group):
+    """VectorSimulation._on_offer, first part: what each offer asks for.
+
+    ``group`` 1: a handover falling due (the other actor's instrument, unless the
+    citizen holds or waits for a place); 2: the job centre's offer, not exempt; 0: no
+    request. Handovers draw nothing; offers two uniforms whatever the outcome (common
+    random numbers across exempt shares).
+    """
     for k in range(len(oj)):
         i, t = oj[k], ot[k]
         C.offer_at[i] = INF
         s = C.state[i]
-        u = _uniform(C.seed2, C.n2, i)  # two draws whatever the outcome (common random numbers)
-        u2 = _uniform(C.seed2, C.n2, i)
         inst[k] = 0
+        group[k] = 0
+        if C.handover_at[i] <= t:
+            C.handover_at[i] = INF
+            if C.req[i] < 0:
+                inst[k] = M.ref_inst[s]
+                group[k] = 1
+            continue
+        u = _uniform(C.seed2, C.n2, i)
+        u2 = _uniform(C.seed2, C.n2, i)
         if M.pol_has[s]:
             if u < M.pol_exempt[s]:
                 r = _repeat(M, s, t)
-                C.offer_at[i] = t + r if r > 0 else INF
+                _next_offer(C, i, t, t + r if r > 0 else INF)
                 R.exempt[int(t)] += 1
-                inst[k] = -1
                 continue
             inst[k] = M.pol_items[s, min(_count_le(M.pol_cum[s], u2), M.pol_len[s] - 1)]
+        group[k] = 2
 
 
 @_kernel
@@ -512,13 +552,17 @@ def _serve(C, M, R, oj, ot, inst, order):
 
 @_driver
 def _offers(C, M, R, oj, ot):
-    """Offers of a batch, served by instrument then offer time (np.lexsort((t, inst)))."""
+    """Offers of a batch: handovers first, then the job centre's offers
+    (VectorSimulation._on_offer), each served by instrument then offer time
+    (np.lexsort((t, inst)) in VectorSimulation._request)."""
     inst = np.empty(len(oj), dtype=np.int64)
-    _offer_draws(C, M, R, oj, ot, inst)
-    idx = np.flatnonzero(inst >= 0)
-    if len(idx):
-        by_t = idx[np.argsort(ot[idx], kind="mergesort")]
-        _serve(C, M, R, oj, ot, inst, by_t[np.argsort(inst[by_t], kind="mergesort")])
+    group = np.empty(len(oj), dtype=np.int64)
+    _offer_draws(C, M, R, oj, ot, inst, group)
+    for g in (1, 2):
+        idx = np.flatnonzero(group == g)
+        if len(idx):
+            by_t = idx[np.argsort(ot[idx], kind="mergesort")]
+            _serve(C, M, R, oj, ot, inst, by_t[np.argsort(inst[by_t], kind="mergesort")])
 
 
 @_inline

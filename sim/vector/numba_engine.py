@@ -19,6 +19,7 @@ import numpy as np
 from ..calendar import WEEKS_PER_YEAR
 from ..errors import SpecError
 from ..engine import RunResult
+from ..rng import STREAMS
 from ..spec import Scenario
 from . import engine as numpy_engine
 from . import kernel_numba as kn
@@ -132,7 +133,7 @@ class NumbaSimulation(VectorSimulation):
         c = self.c
         j = c.allocate(n)
         p = {k: v[i0 - self.prep_lo: i1 - self.prep_lo] for k, v in self.prep.items()}
-        for k in range(4):
+        for k in range(len(STREAMS)):
             c.cols[f"seed{k}"][j] = p[f"seed{k}"]
         c.n3[j] = p["n3"]
         t = self.arr_t[i0:i1]
@@ -145,7 +146,7 @@ class NumbaSimulation(VectorSimulation):
         """Streams and attributes of arrivals ``i0 .. i1`` (VectorSimulation._arrive, per inflow)."""
         sc, m = self.scenario, self.m
         n = i1 - i0
-        out = {f"seed{k}": np.zeros(n, dtype=np.uint64) for k in range(4)}
+        out = {f"seed{k}": np.zeros(n, dtype=np.uint64) for k in range(len(STREAMS))}
         out.update(n3=np.zeros(n, dtype=np.uint32), age=np.zeros(n), edu=np.zeros(n, dtype=np.int64),
                    insured=np.zeros(n, dtype=bool), dest=np.zeros(n, dtype=np.int64),
                    cause=np.zeros(n, dtype=np.int64))
@@ -156,7 +157,7 @@ class NumbaSimulation(VectorSimulation):
             inflow = sc.inflows[f]
             bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks[sel])
             seeds = rng.stream_seeds(bases)
-            for k in range(4):
+            for k in range(len(STREAMS)):
                 out[f"seed{k}"][sel] = seeds[k]
             drawn = [0]
 
