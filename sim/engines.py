@@ -36,5 +36,7 @@ def get(name: str) -> Callable:
 def label(name: str) -> str:
     """What engine ``name`` runs, for manifests: e.g. "vector (numba)" or "vector (numpy)"."""
     if name == "vector":
-        return importlib.import_module("sim.vector.select").LABEL
+        from .vector.select import LABEL
+
+        return LABEL
     return {"vector-numba": "vector (numba)", "vector-numpy": "vector (numpy)"}.get(name, name)
