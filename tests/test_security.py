@@ -29,7 +29,9 @@ DANGEROUS = {
     r"\beval\(": "evaluates text as Python",
     r"\bexec\(": "executes text as Python",
     r"(?<![.\w])compile\(": "compiles text to code",  # the builtin; re.compile is fine
-    r"pickle": "unpickling runs arbitrary code",
+    # pickle the module, or NumPy loading pickled objects (np.load(..., allow_pickle=False) is safe)
+    r"\bimport pickle\b|\bfrom pickle\b|\bpickle\.[A-Za-z_]|allow_pickle\s*=\s*True|\bcloudpickle\b":
+        "unpickling runs arbitrary code",
     r"\bmarshal\b": "loads code objects",
     r"__import__": "imports a module by name",
     r"import_module\(": "imports a module by name",
@@ -73,6 +75,7 @@ def test_no_eval_exec_pickle_or_import_by_name_outside_the_allowlist():
 def test_the_scan_finds_what_it_looks_for(tmp_path):
     """The patterns are not vacuous: each catches a line that uses it."""
     samples = ["eval(text)", "exec(code)", "compile(src, 'f', 'exec')", "import pickle",
+               "pickle.loads(b)", "np.load(f, allow_pickle=True)",
                "marshal.loads(b)", "__import__(name)", "importlib.import_module(name)",
                "yaml.load(f)", "os.system(cmd)"]
     for s in samples:
