@@ -25,7 +25,7 @@ from .hazards import HazardTable
 from .population import (age_range, draw_index, elapsed_cdf,
                          newcomer_count)
 from .recorder import Recorder
-from .rng import Stream, Streams, citizen_streams, initial_streams, key, replication_key
+from .rng import Stream, Streams, inflow_key, initial_streams, key, newcomer_base, replication_key
 from .rules import Law
 from .spec import Scenario
 
@@ -243,10 +243,11 @@ class Simulation:
                 times += [lo + t for t in newcomer_count(per_year * sc.scale, hi - lo, stream)]
         states = list(inflow.states)
         shares = [inflow.states[s] for s in states]
+        ikey = inflow_key(self.rep_key, inflow.name)  # = citizen_streams(rep_key, f"{name}:{k}")
         for k, t in enumerate(times):
             yield self.env.timeout(max(t - self.env.now, 0.0))
             self.recorder.events += 1
-            streams = citizen_streams(self.rep_key, f"{inflow.name}:{k}")
+            streams = Streams(newcomer_base(ikey, k))
             attr = streams.attributes
             if inflow.age is not None:
                 age = inflow.age

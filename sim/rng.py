@@ -108,12 +108,35 @@ class Streams:
 
 
 def citizen_streams(rep_key: int, citizen: int | str) -> Streams:
-    """The streams of one citizen: keyed by replication and citizen, never by event order."""
+    """The streams of one citizen: keyed by replication and citizen, never by event order.
+
+    ``citizen`` is an initial citizen's number or a newcomer's id ``"<inflow>:<k>"``
+    (the k-th arrival of that inflow, from 0).
+    """
     if isinstance(citizen, int):  # the initial population: a cheap integer hash suffices
-        base = mix64(rep_key ^ mix64((citizen * GOLDEN + 1) & MASK))
-    else:
-        base = key(rep_key, "citizen", citizen)
-    return Streams(base)
+        return Streams(citizen_base(rep_key, citizen))
+    name, _, k = citizen.rpartition(":")
+    return Streams(newcomer_base(inflow_key(rep_key, name), int(k)))
+
+
+def citizen_base(key64: int, k: int) -> int:
+    """The stream base of citizen number ``k`` under a 64-bit key: two SplitMix64 mixes.
+
+    The initial population uses the replication key; each inflow its own
+    :func:`inflow_key`, so newcomers and initial citizens never share a base (up to a
+    2**-64 coincidence) and no string is hashed per citizen.
+    """
+    return mix64(key64 ^ mix64((k * GOLDEN + 1) & MASK))
+
+
+def inflow_key(rep_key: int, inflow: str) -> int:
+    """The key of one inflow's newcomers (hashed once per inflow and replication)."""
+    return key(rep_key, "inflow-citizens", inflow)
+
+
+def newcomer_base(inflow_key64: int, k: int) -> int:
+    """The stream base of the ``k``-th newcomer (from 0) of the inflow keyed ``inflow_key64``."""
+    return citizen_base(inflow_key64, k)
 
 
 # -- the same numbers, many citizens at once (NumPy uint64 arithmetic wraps mod 2**64) ----------

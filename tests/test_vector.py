@@ -35,7 +35,7 @@ def test_array_streams_draw_what_the_simpy_streams_draw():
     rk = replication_key(2015, 3)
     ids = np.arange(50)
     seeds = rng.stream_seeds(rng.initial_bases(rk, ids))
-    named = rng.stream_seeds(rng.named_bases(rk, "moving_in:", ids))
+    named = rng.stream_seeds(rng.newcomer_bases(rk, "moving_in", ids))
     for cid in (0, 17, 49):
         streams = citizen_streams(rk, cid)
         for k, name in enumerate(("transition", "rule", "activation", "attributes")):
@@ -43,8 +43,15 @@ def test_array_streams_draw_what_the_simpy_streams_draw():
             want = [stream.uniform() for _ in range(3)]
             got = rng.nth_uniform(np.repeat(seeds[k][cid], 3), np.arange(1, 4))
             assert got.tolist() == want
-        stream = citizen_streams(rk, f"moving_in:{cid}").activation
-        assert rng.nth_uniform(named[2][cid:cid + 1], np.array([1]))[0] == stream.uniform()
+        newcomer = citizen_streams(rk, f"moving_in:{cid}")
+        for k, name in enumerate(("transition", "rule", "activation", "attributes")):
+            stream = getattr(newcomer, name)
+            want = [stream.uniform() for _ in range(3)]
+            assert rng.nth_uniform(np.repeat(named[k][cid], 3), np.arange(1, 4)).tolist() == want
+    # newcomers' bases are keyed by inflow: none equals an initial citizen's or another inflow's
+    other = rng.newcomer_bases(rk, "refugees", ids)
+    assert len(set(rng.initial_bases(rk, ids).tolist()) | set(rng.newcomer_bases(rk, "moving_in", ids).tolist())
+               | set(other.tolist())) == 3 * len(ids)
 
 
 @pytest.fixture(scope="module")

@@ -326,7 +326,7 @@ class VectorSimulation:
         sc, m, c = self.scenario, self.m, self.c
         inflow = sc.inflows[f]
         n = len(j)
-        bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks)
+        bases = rng.newcomer_bases(self.rep_key, inflow.name, ks)
         for k, seeds in enumerate(rng.stream_seeds(bases)):
             c.cols[f"seed{k}"][j] = seeds
         if inflow.age is not None:

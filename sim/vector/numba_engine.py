@@ -155,7 +155,7 @@ class NumbaSimulation(VectorSimulation):
         for f in np.unique(flow).tolist():
             sel = np.flatnonzero(flow == f)
             inflow = sc.inflows[f]
-            bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks[sel])
+            bases = rng.newcomer_bases(self.rep_key, inflow.name, ks[sel])
             seeds = rng.stream_seeds(bases)
             for k in range(len(STREAMS)):
                 out[f"seed{k}"][sel] = seeds[k]

@@ -8,11 +8,9 @@ batch order. That keeps common random numbers between scenarios in this engine t
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
-from ..rng import GOLDEN, STREAMS, key
+from ..rng import GOLDEN, STREAMS, inflow_key, key
 
 U64 = np.uint64
 _GOLDEN = U64(GOLDEN)
@@ -69,15 +67,11 @@ def initial_bases(rep_key: int, ids: np.ndarray) -> np.ndarray:
     return mix64(U64(rep_key) ^ inner)
 
 
-def named_bases(rep_key: int, prefix: str, ks: np.ndarray) -> np.ndarray:
-    """Bases of newcomers named ``f"{prefix}{k}"`` (blake2b keys, as :func:`sim.rng.key`)."""
-    head = hashlib.blake2b(f"{rep_key}/citizen/{prefix}".encode(), digest_size=8)
-    out = []
-    for k in ks.tolist():
-        h = head.copy()
-        h.update(str(k).encode())
-        out.append(h.digest())
-    return np.frombuffer(b"".join(out), dtype="<u8").astype(U64)
+def newcomer_bases(rep_key: int, inflow: str, ks: np.ndarray) -> np.ndarray:
+    """Bases of the newcomers ``f"{inflow}:{k}"`` for ``k`` in ``ks``, as
+    :func:`sim.rng.citizen_streams` (one key per inflow, then integer mixing)."""
+    inner = mix64(ks.astype(U64) * _GOLDEN + U64(1))
+    return mix64(U64(inflow_key(rep_key, inflow)) ^ inner)
 
 
 def scalar_stream_uniforms(seed: int, start: int, count: int) -> np.ndarray:
@@ -86,4 +80,4 @@ def scalar_stream_uniforms(seed: int, start: int, count: int) -> np.ndarray:
     return nth_uniform(np.full(count, seed, dtype=U64), n)
 
 
-__all__ = ["mix64", "nth_uniform", "stream_seeds", "initial_bases", "named_bases", "key"]
+__all__ = ["mix64", "nth_uniform", "stream_seeds", "initial_bases", "newcomer_bases", "key"]
