@@ -75,6 +75,8 @@ def compiled(scenario: Scenario) -> Model:
 class VectorSimulation:
     """One replication of a scenario on arrays."""
 
+    RECORDS = False  # citizens as separate columns (state.Citizens); the kernel uses records
+
     def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0) -> None:
         self.scenario = scenario
         self.m = compiled(scenario)
@@ -91,7 +93,7 @@ class VectorSimulation:
         self.programme_log = EpisodeLog()
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
         expected = sum(int(round(v * scenario.scale)) for v in scenario.stocks.values())
-        self.c = Citizens(int(expected * 1.1) + 64, m.n_drawn)
+        self.c = Citizens(int(expected * 1.1) + 64, m.n_drawn, records=self.RECORDS)
         S, A = m.n_states, m.n_ages
         self.count = np.zeros(S * A, dtype=np.int64)
         self.area = np.zeros(S * A)

@@ -48,19 +48,87 @@ COLUMNS: dict[str, tuple[str, object]] = {
 }
 
 
-class Citizens:
-    """Columns over slots ``0 .. n``; a slot is one citizen until compaction."""
+# Kept as contiguous columns even in the record layout: scanned over every citizen
+# (the window's search for due events, the weekly queue), read rarely per event.
+SCANNED = ("next_env", "sched_now", "waiting")
 
-    def __init__(self, capacity: int, n_drawn: int) -> None:
+
+def record_dtype(n_drawn: int) -> np.dtype:
+    """One record per citizen: every column but :data:`SCANNED`, widest first (aligned)."""
+    fields = [(name, dtype) for name, (dtype, _) in COLUMNS.items() if name not in SCANNED]
+    fields.append(("drawn", "f8", (max(n_drawn, 1),)))
+    fields.sort(key=lambda f: -np.dtype(f[1]).itemsize)  # stable: f8 and u8 first
+    return np.dtype(fields)
+
+
+class Citizens:
+    """Columns over slots ``0 .. n``; a slot is one citizen until compaction.
+
+    Two layouts of the same columns. ``records=False``: one array per column (the NumPy
+    engine, which works on whole columns). ``records=True``: the columns are views
+    into one array of records, so one citizen's fields share two or three cache lines
+    (the compiled kernel, which handles one citizen at a time at scattered slots and
+    otherwise misses the cache once per column touched).
+    """
+
+    def __init__(self, capacity: int, n_drawn: int, records: bool = False) -> None:
         self.n = 0
         self.capacity = max(int(capacity), 16)
+        self.n_drawn = max(n_drawn, 1)
+        self.records = False
         self.cols: dict[str, np.ndarray] = {}
-        for name, (dtype, fill) in COLUMNS.items():
-            self.cols[name] = np.full(self.capacity, fill, dtype=dtype)
-        self.drawn = np.zeros((self.capacity, max(n_drawn, 1)))
         self.extra: dict[object, np.ndarray] = {}  # accumulators of open indicator windows
+        self._alloc(self.capacity)
+        if records:
+            self.to_records()
+
+    def _alloc(self, capacity: int) -> dict[str, np.ndarray]:
+        """New arrays of ``capacity`` slots (all fill values); installs them, returns the old."""
+        old = dict(self.cols)
+        old["drawn"] = getattr(self, "drawn", None)
+        old["rec"] = getattr(self, "rec", None)
+        for name, (dtype, fill) in COLUMNS.items():
+            if not self.records or name in SCANNED:
+                self.cols[name] = np.full(capacity, fill, dtype=dtype)
+        if self.records:
+            self.rec = np.empty(capacity, dtype=self.dtype)
+            self._raw()[:] = self._blank.view(np.uint8)
+            for name in COLUMNS:
+                if name not in SCANNED:
+                    self.cols[name] = self.rec[name]
+            self.drawn = self.rec["drawn"]
+        else:
+            self.drawn = np.zeros((capacity, self.n_drawn))
         for name, arr in self.cols.items():
             setattr(self, name, arr)
+        return old
+
+    def to_records(self) -> None:
+        """Switch to the record layout, keeping every value (after the initial population,
+        which the NumPy code builds faster on whole columns)."""
+        if self.records:
+            return
+        cols, drawn = dict(self.cols), self.drawn
+        self.records = True
+        self.dtype = record_dtype(self.n_drawn)
+        blank = np.zeros(1, dtype=self.dtype)
+        for name, (_, fill) in COLUMNS.items():
+            if name not in SCANNED:
+                blank[name] = fill
+        self._blank = blank
+        self.rec = np.empty(self.capacity, dtype=self.dtype)
+        for name in COLUMNS:
+            if name not in SCANNED:
+                self.rec[name] = cols[name]
+                self.cols[name] = self.rec[name]
+                setattr(self, name, self.cols[name])
+        self.rec["drawn"] = drawn
+        self.drawn = self.rec["drawn"]
+
+    def _raw(self) -> np.ndarray:
+        """The records as rows of bytes: whole-record copies as plain memory moves
+        (NumPy copies a structured array field by field)."""
+        return self.rec.view(np.uint8).reshape(len(self.rec), self.dtype.itemsize)
 
     def add_extra(self, key: object) -> np.ndarray:
         arr = np.zeros(self.capacity)
@@ -76,17 +144,19 @@ class Citizens:
         return idx
 
     def _resize(self, capacity: int) -> None:
-        for name, (dtype, fill) in COLUMNS.items():
-            new = np.full(capacity, fill, dtype=dtype)
-            new[: self.n] = self.cols[name][: self.n]
-            self.cols[name] = new
-            setattr(self, name, new)
-        d = np.zeros((capacity, self.drawn.shape[1]))
-        d[: self.n] = self.drawn[: self.n]
-        self.drawn = d
+        n = self.n
+        old = self._alloc(capacity)
+        if self.records:
+            raw = old["rec"].view(np.uint8).reshape(len(old["rec"]), self.dtype.itemsize)
+            self._raw()[:n] = raw[:n]
+        else:
+            self.drawn[:n] = old["drawn"][:n]
+        for name in COLUMNS:
+            if not self.records or name in SCANNED:
+                self.cols[name][:n] = old[name][:n]
         for key, arr in self.extra.items():
             new = np.zeros(capacity)
-            new[: self.n] = arr[: self.n]
+            new[:n] = arr[:n]
             self.extra[key] = new
         self.capacity = capacity
 
@@ -94,16 +164,23 @@ class Citizens:
         """Drop the citizens who have left, keeping the order of the others."""
         keep = np.flatnonzero(self.state[: self.n] >= 0)
         m = len(keep)
+        if self.records:
+            raw = self._raw()
+            raw[:m] = raw[keep]
+            raw[m: self.n] = self._blank.view(np.uint8)
+        else:
+            self.drawn[:m] = self.drawn[keep]
         for name, (dtype, fill) in COLUMNS.items():
-            arr = self.cols[name]
-            arr[:m] = arr[keep]
-            arr[m: self.n] = fill
-        self.drawn[:m] = self.drawn[keep]
+            if not self.records or name in SCANNED:
+                arr = self.cols[name]
+                arr[:m] = arr[keep]
+                arr[m: self.n] = fill
         for arr in self.extra.values():
             arr[:m] = arr[keep]
             arr[m: self.n] = 0.0
         self.n = m
 
     def nbytes(self) -> int:
-        return (sum(a.nbytes for a in self.cols.values()) + self.drawn.nbytes
-                + sum(a.nbytes for a in self.extra.values()))
+        own = sum(a.nbytes for k, a in self.cols.items() if not self.records or k in SCANNED)
+        own += self.rec.nbytes if self.records else self.drawn.nbytes
+        return own + sum(a.nbytes for a in self.extra.values())
