@@ -61,7 +61,9 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
             surv[d >= limit] *= stay
         elif rule.clock == "drawn_weeks":
             weeks, shares = rule.durations
-            longer = np.array([sum(sh for w, sh in zip(weeks, shares) if w > x) for x in d])
+            longer = np.zeros_like(d)  # the share of drawn lengths beyond d, summed in order
+            for w, sh in zip(weeks, shares):
+                longer += np.where(w > d, sh, 0.0)
             surv *= longer
     cdf = np.cumsum(surv)
     return (cdf / cdf[-1]).tolist()

@@ -106,7 +106,7 @@ class VectorSimulation:
         self.windows: dict[float, float] = {}  # indicator date -> window start, accumulator open
         self.events = 0
         self.created = 0
-        self._cdf: dict = {}
+        self._cdf: dict = m.__dict__.setdefault("elapsed_cdfs", {})
         self._ages: tuple | None = None
         self._arrivals()
 
@@ -157,6 +157,7 @@ class VectorSimulation:
             self.recorder.usage[week] = np.stack([self.in_use, self.queued], axis=1)
             self._compact()
         self._close_episodes()
+        self._finish_flows()
         rec = self.recorder
         rec.events = self.events
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, rec,
@@ -219,13 +220,17 @@ class VectorSimulation:
             c.insured[j] = insured
             S[j - ids[0]] = m.index[state]
             # elapsed duration of the spell in progress, by (age band, education, insured)
+            # (grouped by one sort: a mask per stratum cost a scan of the state's stock each)
             keys = (band * 8 + edu) * 2 + insured
-            for kk in np.unique(keys):
-                sel = keys == kk
-                b, e, i = int(kk) // 16, (int(kk) // 2) % 8, int(kk) % 2
-                cdf = self._elapsed_cdf(state, b, e, i)
-                k = np.minimum(np.searchsorted(cdf, u[4][sel], side="right"), len(cdf) - 1)
-                elapsed[(j - ids[0])[sel]] = k + u[5][sel]
+            order = np.argsort(keys, kind="stable")
+            sk, u4 = keys[order], u[4][order]
+            cuts = np.flatnonzero(sk[1:] != sk[:-1]) + 1
+            k = np.empty(n, dtype=np.int64)
+            for a, z in zip([0] + cuts.tolist(), cuts.tolist() + [n]):
+                kk = int(sk[a])
+                cdf = self._elapsed_cdf(state, kk // 16, (kk // 2) % 8, kk % 2)
+                k[a:z] = np.minimum(np.searchsorted(cdf, u4[a:z], side="right"), len(cdf) - 1)
+            elapsed[(j - ids[0])[order]] = k + u[5][order]
         zero = np.zeros(total)
         self.created = total
         self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
@@ -234,10 +239,12 @@ class VectorSimulation:
         self._schedule(live, zero[: len(live)], zero[: len(live)])
 
     def _elapsed_cdf(self, state: str, band: int, edu: int, insured: int):
+        """population.elapsed_cdf, kept with the compiled model: it depends on the
+        scenario only, so later replications of the scenario reuse it."""
         k = (state, band, edu, insured)
         if k not in self._cdf:
-            self._cdf[k] = elapsed_cdf(self.scenario, self.m.hazards, self.m.law, state, band, edu,
-                                       insured)
+            self._cdf[k] = np.asarray(elapsed_cdf(self.scenario, self.m.hazards, self.m.law, state,
+                                                  band, edu, insured))
         return self._cdf[k]
 
     def _arrivals(self) -> None:
@@ -385,6 +392,9 @@ class VectorSimulation:
             src = v % (S + 1) - 1
             week = v // (S + 1)
             flows[(week, src, dst, m.causes[cause])] += n
+
+    def _finish_flows(self) -> None:
+        """Flows kept in another form during the run go into ``recorder.flows`` (none here)."""
 
     def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None) -> None:
         """:meth:`sim.engine.Simulation._enter` for a batch (``t`` per citizen)."""
