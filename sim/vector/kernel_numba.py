@@ -687,12 +687,26 @@ def _times(C, j, out):
 
 
 @_kernel
-def _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, wend, fresh, fresh_t, fresh_env):
-    """Newcomers enter (VectorSimulation._newcomers); returns (left at once, stayed)."""
+def _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3, new_born,
+               new_edu, new_insured, wend, fresh, fresh_t, fresh_env):
+    """Newcomers enter (VectorSimulation._newcomers); returns (left at once, stayed).
+
+    Their stream seeds and attributes (drawn a year ahead by NumbaSimulation._prepare)
+    go into their slots first.
+    """
     gone = 0
     nf = 0
     for k in range(len(new_j)):
         i = new_j[k]
+        C.seed0[i] = new_seeds[k, 0]
+        C.seed1[i] = new_seeds[k, 1]
+        C.seed2[i] = new_seeds[k, 2]
+        C.seed3[i] = new_seeds[k, 3]
+        C.seed4[i] = new_seeds[k, 4]
+        C.n3[i] = new_n3[k]
+        C.born[i] = new_born[k]
+        C.edu[i] = new_edu[k]
+        C.insured[i] = new_insured[k]
         if _enter(C, M, R, i, new_dest[k], new_t[k], new_cause[k], -1, True, wend):
             gone += 1
         else:
@@ -745,7 +759,7 @@ def _reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt):
 
 @_driver
 def advance(C, M, R, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
-            accs, sup, nsup, prog, nprog):
+            new_seeds, new_n3, new_born, new_edu, new_insured, accs, sup, nsup, prog, nprog):
     """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
 
     An event exactly at ``until`` comes first if it was drawn before the SimPy engine's
@@ -757,8 +771,8 @@ def advance(C, M, R, n, until, observer, wend, new_j, new_dest, new_t, new_env, 
     fresh = np.empty(m, dtype=np.int64)
     fresh_t = np.empty(m)
     fresh_env = np.empty(m)
-    gone, nf = _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, wend,
-                          fresh, fresh_t, fresh_env)
+    gone, nf = _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3,
+                          new_born, new_edu, new_insured, wend, fresh, fresh_t, fresh_env)
     fresh, fresh_t, fresh_env = fresh[:nf], fresh_t[:nf], fresh_env[:nf]
     j = np.empty(n, dtype=np.int64)
     j = j[:_select(C, n, until, observer, j)]
@@ -782,3 +796,45 @@ def advance(C, M, R, n, until, observer, wend, new_j, new_dest, new_t, new_env, 
         j = nxt[:_reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt)]
         first = False
     return events, gone, sup, nsup, prog, nprog
+
+
+@_kernel
+def indicators(C, n, unemployed, public, company, n_inst, syg, rf, t, lo, need, acc, young_weeks):
+    """VectorSimulation._indicators' counts in one pass over the citizens.
+
+    Returns (under 30 on public support, long-term unemployed, sygedagpenge over 26
+    weeks, company placements, ressourceforløb, public support, population); the same
+    float operations per citizen as the NumPy code (``acc`` has length 0 when no
+    window is open).
+    """
+    under_30 = 0
+    long_term = 0
+    sick = 0
+    comp = 0
+    res = 0
+    pub = 0
+    pop = 0
+    has_acc = len(acc) > 0
+    for i in range(n):
+        s = C.state[i]
+        if s < 0:
+            continue
+        pop += 1
+        if unemployed[s]:
+            x = C.unemp_open[i]
+            if not math.isnan(x):
+                a = acc[i] if has_acc else 0.0
+                if a + (t - (x if x > lo else lo)) >= need - 1e-9:
+                    long_term += 1
+        if s == syg and t - C.entered[i] > 26:
+            sick += 1
+        e = C.effect[i]
+        if 1 <= e <= n_inst and company[e - 1]:
+            comp += 1
+        if public[s]:
+            pub += 1
+            if t - C.born[i] < young_weeks:
+                under_30 += 1
+        if s == rf:
+            res += 1
+    return under_30, long_term, sick, comp, res, pub, pop

@@ -31,6 +31,8 @@ LABEL = "vector (numba)"
 ARRIVAL_CHUNK_WEEKS = 52.0  # newcomers' attributes are drawn this far ahead
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0)
+_NONE = (_EMPTY_I, _EMPTY_I, _EMPTY_F, _EMPTY_F, _EMPTY_I, np.zeros((0, len(STREAMS)), dtype=np.uint64),
+         np.zeros(0, dtype=np.uint32), _EMPTY_F, _EMPTY_I, np.zeros(0, dtype=bool))
 
 
 def packed(m) -> kn.Mod:
@@ -131,6 +133,30 @@ class NumbaSimulation(VectorSimulation):
             new[k] += flows[k]
         dict.update(flows, new)  # Counter.update adds one key at a time, in Python
 
+    def _indicators(self, t: float) -> None:
+        """VectorSimulation._indicators, counted by the kernel in one pass."""
+        sc, m, c = self.scenario, self.m, self.c
+        lo = t - sc.long_term_window
+        acc = c.extra[self.windows[t]] if t in self.windows else _EMPTY_F
+        syg, rf = m.index.get("sygedagpenge", -2), m.index.get("ressourceforloeb", -2)
+        under_30, long_term, sick_26, company, res, public, pop = kn.indicators(
+            kn.pack_citizens(c), c.n, m.unemployed, m.public, m.company, m.n_inst, syg, rf,
+            float(t), float(lo), float(sc.long_term_share * sc.long_term_window), acc,
+            30 * WEEKS_PER_YEAR)
+        self.recorder.indicators.append({
+            "date": self.calendar.date(t), "week": t,
+            "under_30_public_support": under_30,
+            "long_term_unemployed": long_term,
+            "sygedagpenge_over_26_weeks": sick_26,
+            "company_placements": company,
+            "ressourceforloeb": res,
+            "public_support": public,
+            "population": pop,
+        })
+        if t in self.windows:
+            lo = self.windows.pop(t)
+            c.extra.pop(lo, None)
+
     # -- newcomers --------------------------------------------------------------------------------
     def _arrivals(self) -> None:
         super()._arrivals()
@@ -140,12 +166,13 @@ class NumbaSimulation(VectorSimulation):
     def _newcomer_batch(self, until: float) -> tuple:
         """Newcomers arriving before ``until``, in slots with their streams and attributes.
 
-        Returns (slots, state, time, SimPy clock, cause) for :func:`.kernel_numba.advance`.
+        Returns (slots, state, time, SimPy clock, cause, stream seeds, attribute draws
+        made, born, education, insured) for :func:`.kernel_numba.advance`.
         """
         i0 = self.arr_next
         i1 = int(np.searchsorted(self.arr_t, until, side="left"))
         if i1 <= i0:
-            return _EMPTY_I, _EMPTY_I, _EMPTY_F, _EMPTY_F, _EMPTY_I
+            return _NONE
         if i1 > self.prep_hi:
             hi = int(np.searchsorted(self.arr_t, until + ARRIVAL_CHUNK_WEEKS, side="left"))
             self._prepare(i0, max(hi, i1))
@@ -153,26 +180,21 @@ class NumbaSimulation(VectorSimulation):
         n = i1 - i0
         self.events += n
         self.created += n
-        c = self.c
-        j = c.allocate(n)
-        p = {k: v[i0 - self.prep_lo: i1 - self.prep_lo] for k, v in self.prep.items()}
-        for k in range(len(STREAMS)):
-            c.cols[f"seed{k}"][j] = p[f"seed{k}"]
-        c.n3[j] = p["n3"]
-        t = self.arr_t[i0:i1]
-        c.born[j] = t - p["age"] * WEEKS_PER_YEAR
-        c.edu[j] = p["edu"]
-        c.insured[j] = p["insured"]
-        return j.astype(np.int64), p["dest"], t, self.arr_env[i0:i1], p["cause"]
+        j = self.c.allocate(n)
+        a, b = i0 - self.prep_lo, i1 - self.prep_lo
+        p = self.prep
+        # the kernel writes the streams and attributes into the slots (kernel_numba._enter_new)
+        return (j.astype(np.int64), p["dest"][a:b], self.arr_t[i0:i1], self.arr_env[i0:i1],
+                p["cause"][a:b], p["seeds"][a:b], p["n3"][a:b], p["born"][a:b], p["edu"][a:b],
+                p["insured"][a:b])
 
     def _prepare(self, i0: int, i1: int) -> None:
         """Streams and attributes of arrivals ``i0 .. i1`` (VectorSimulation._arrive, per inflow)."""
         sc, m = self.scenario, self.m
         n = i1 - i0
-        out = {f"seed{k}": np.zeros(n, dtype=np.uint64) for k in range(len(STREAMS))}
-        out.update(n3=np.zeros(n, dtype=np.uint32), age=np.zeros(n), edu=np.zeros(n, dtype=np.int64),
-                   insured=np.zeros(n, dtype=bool), dest=np.zeros(n, dtype=np.int64),
-                   cause=np.zeros(n, dtype=np.int64))
+        out = dict(seeds=np.zeros((n, len(STREAMS)), dtype=np.uint64), n3=np.zeros(n, dtype=np.uint32),
+                   age=np.zeros(n), edu=np.zeros(n, dtype=np.int64), insured=np.zeros(n, dtype=bool),
+                   dest=np.zeros(n, dtype=np.int64), cause=np.zeros(n, dtype=np.int64))
         flow = self.arr_inflow[i0:i1]
         ks = self.arr_k[i0:i1]
         for f in np.unique(flow).tolist():
@@ -181,7 +203,7 @@ class NumbaSimulation(VectorSimulation):
             bases = rng.newcomer_bases(self.rep_key, inflow.name, ks[sel])
             seeds = rng.stream_seeds(bases)
             for k in range(len(STREAMS)):
-                out[f"seed{k}"][sel] = seeds[k]
+                out["seeds"][sel, k] = seeds[k]
             drawn = [0]
 
             def uniform() -> np.ndarray:  # the attribute stream's next uniform, for all at once
@@ -202,6 +224,7 @@ class NumbaSimulation(VectorSimulation):
             out["age"][sel] = age
             out["n3"][sel] = drawn[0]
             out["cause"][sel] = m.cause_id[inflow.name]
+        out["born"] = self.arr_t[i0:i1] - out["age"] * WEEKS_PER_YEAR
         self.prep, self.prep_lo, self.prep_hi = out, i0, i1
 
 

@@ -61,6 +61,18 @@ def record_dtype(n_drawn: int) -> np.dtype:
     return np.dtype(fields)
 
 
+def _fill(raw: np.ndarray, row: np.ndarray) -> None:
+    """Every row of ``raw`` set to ``row`` by doubling copies (plain memory moves;
+    broadcasting a row of bytes copies it byte by byte)."""
+    if not len(raw):
+        return
+    raw[0] = row
+    k = 1
+    while k < len(raw):
+        raw[k: 2 * k] = raw[: min(k, len(raw) - k)]
+        k *= 2
+
+
 class Citizens:
     """Columns over slots ``0 .. n``; a slot is one citizen until compaction.
 
@@ -92,7 +104,7 @@ class Citizens:
                 self.cols[name] = np.full(capacity, fill, dtype=dtype)
         if self.records:
             self.rec = np.empty(capacity, dtype=self.dtype)
-            self._raw()[:] = self._blank.view(np.uint8)
+            _fill(self._raw(), self._blank.view(np.uint8))
             for name in COLUMNS:
                 if name not in SCANNED:
                     self.cols[name] = self.rec[name]
@@ -167,7 +179,7 @@ class Citizens:
         if self.records:
             raw = self._raw()
             raw[:m] = raw[keep]
-            raw[m: self.n] = self._blank.view(np.uint8)
+            _fill(raw[m: self.n], self._blank.view(np.uint8))
         else:
             self.drawn[:m] = self.drawn[keep]
         for name, (dtype, fill) in COLUMNS.items():
