@@ -87,8 +87,8 @@ class NumbaSimulation(VectorSimulation):
         accs = tuple(accs + [np.zeros(1)] * pad)
         R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
                    rec.starts, rec.waiting_starts, rec.exempt, win_lo)
-        events, gone, sup, nsup, prog, nprog = kn.advance(
-            kn.pack_citizens(c), self.M, R, c.n, float(until), float(observer), float(self.wend),
+        events, gone, sup, nsup, prog, nprog, _ = kn.advance(
+            kn.pack_citizens(c), self.M, R, c._raw(), c.n, float(until), float(observer), float(self.wend),
             *new, accs, self.sup_buf, 0, self.prog_buf, 0)
         self.events += events
         self.gone += gone
