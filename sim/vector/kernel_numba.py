@@ -76,7 +76,7 @@ Mod = namedtuple("Mod", [
     "ref_has", "ref_share", "ref_first", "ref_last", "ref_inst",
 ])
 
-Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "starts",
+Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "cells", "starts",
                          "waiting_starts", "exempt", "win_lo"])
 
 
@@ -402,7 +402,12 @@ def _enter(C, M, R, i, s, t, cause, src, new, wend):
     elif math.isinf(C.support_since[i]):
         C.support_since[i] = t
     C.done[i] = 0
-    R.flows[src + 1, s, cause] += 1
+    v = R.flows[src + 1, s, cause]
+    if v == 0:  # a cell first used this week: noted, so the week's flows are read without a scan
+        m = R.cells[0] + 1
+        R.cells[m] = ((src + 1) * M.n_states + s) * R.flows.shape[2] + cause
+        R.cells[0] = m
+    R.flows[src + 1, s, cause] = v + 1
     if s == M.outside:
         C.state[i] = -1
         C.next_t[i] = INF
@@ -859,3 +864,41 @@ def indicators(C, n, unemployed, public, company, n_inst, syg, rf, t, lo, need, 
         if s == rf:
             res += 1
     return under_30, long_term, sick, comp, res, pub, pop
+
+
+@_kernel
+def _grant(C, M, R, jw, inst, free, now):
+    """Places to the queue in order: each instrument's first ``free`` waiting citizens
+    start at ``now`` and draw their next event afresh (as SimPy's interrupt does)."""
+    for k in range(len(jw)):
+        q = inst[k]
+        if free[q] > 0:
+            free[q] -= 1
+            R.queued[q] -= 1
+            i = jw[k]
+            _start(C, M, R, i, now, q)
+            schedule_one(C, M, i, now, now)
+
+
+@_driver
+def allocate(C, M, R, n, now, free):
+    """VectorSimulation._allocate at a week boundary: the queue served first come, first
+    served (by instrument, then offer time, then slot: its np.lexsort order)."""
+    cnt = R.queued.sum()  # everyone waiting, counted by instrument
+    jw = np.empty(cnt, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if k == cnt:
+            break
+        if C.waiting[i]:
+            jw[k] = i
+            k += 1
+    qa = np.empty(cnt)
+    inst = np.empty(cnt, dtype=np.int64)
+    for k in range(cnt):
+        qa[k] = C.queued_at[jw[k]]
+        inst[k] = C.req[jw[k]]
+    o = np.argsort(qa, kind="mergesort")  # stable sorts: slot, then time, then instrument
+    jw, inst = jw[o], inst[o]
+    o = np.argsort(inst, kind="mergesort")
+    _grant(C, M, R, jw[o], inst[o], free, now)

@@ -54,6 +54,7 @@ class NumbaSimulation(VectorSimulation):
         # flows of the current week as a dense (from + 1, to, cause) table, emptied weekly
         self.flows_week = np.zeros((m.n_states + 1, m.n_states, len(m.causes)), dtype=np.int64)
         self.flow_cells: list[tuple] = []  # (week, flat cell, persons) of nonzero weeks' cells
+        self.cells = np.zeros(self.flows_week.size + 1, dtype=np.int64)  # [n, cells used this week]
         self.sup_buf = np.empty((4096, 4))
         self.prog_buf = np.empty((1024, 4))
         self.gone = 0  # slots of citizens who have left (state -1), for compaction
@@ -85,7 +86,7 @@ class NumbaSimulation(VectorSimulation):
         pad = max(2, len(los)) - len(los)  # a fixed tuple length: one compiled variant
         win_lo = np.array(los + [np.inf] * pad)
         accs = tuple(accs + [np.zeros(1)] * pad)
-        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
+        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                    rec.starts, rec.waiting_starts, rec.exempt, win_lo)
         events, gone, sup, nsup, prog, nprog, _ = kn.advance(
             kn.pack_citizens(c), self.M, R, c._raw(), c.n, float(until), float(observer), float(self.wend),
@@ -102,6 +103,17 @@ class NumbaSimulation(VectorSimulation):
             self.programme_log.append((b[:, 0].astype(np.int64), b[:, 1].astype(np.int64),
                                        b[:, 2].copy(), b[:, 3].copy()))
 
+    def _allocate(self, now: float) -> None:
+        """VectorSimulation._allocate with the queue served by the kernel."""
+        m = self.m
+        free = m.capacity - self.in_use
+        if (self.queued > 0).any() and (free[self.queued > 0] > 0).any():
+            R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
+                       self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt,
+                       _EMPTY_F)
+            kn.allocate(kn.pack_citizens(self.c), self.M, R, self.c.n, float(now), free)
+        self.avail = m.capacity - self.in_use
+
     def _flush_flows(self) -> None:
         """The week's flows (a dense table the kernel counts into) kept as nonzero cells.
 
@@ -110,10 +122,12 @@ class NumbaSimulation(VectorSimulation):
         """
         super()._flush_flows()  # the initial population's, booked by the NumPy code
         flat = self.flows_week.reshape(-1)
-        nz = np.flatnonzero(flat)
-        if len(nz):
+        k = int(self.cells[0])
+        if k:
+            nz = np.sort(self.cells[1: k + 1])  # the cells the kernel used this week
             self.flow_cells.append((self.week, nz, flat[nz]))
             flat[nz] = 0
+            self.cells[0] = 0
 
     def _finish_flows(self) -> None:
         if not self.flow_cells:
