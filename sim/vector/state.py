@@ -95,7 +95,8 @@ class Citizens:
             self.to_records()
 
     def _alloc(self, capacity: int) -> dict[str, np.ndarray]:
-        """New arrays of ``capacity`` slots (all fill values); installs them, returns the old."""
+        """New arrays of ``capacity`` slots (fill values; records: filled by allocate);
+        installs them, returns the old."""
         old = dict(self.cols)
         old["drawn"] = getattr(self, "drawn", None)
         old["rec"] = getattr(self, "rec", None)
@@ -103,8 +104,7 @@ class Citizens:
             if not self.records or name in SCANNED:
                 self.cols[name] = np.full(capacity, fill, dtype=dtype)
         if self.records:
-            self.rec = np.empty(capacity, dtype=self.dtype)
-            _fill(self._raw(), self._blank.view(np.uint8))
+            self.rec = np.empty(capacity, dtype=self.dtype)  # filled slot by slot in allocate
             for name in COLUMNS:
                 if name not in SCANNED:
                     self.cols[name] = self.rec[name]
@@ -128,13 +128,16 @@ class Citizens:
             if name not in SCANNED:
                 blank[name] = fill
         self._blank = blank
+        n = self.n
+        # Slots past ``n`` are left untouched until allocate() fills them: fresh memory
+        # costs a page fault on first touch, the larger part of growing the arrays.
         self.rec = np.empty(self.capacity, dtype=self.dtype)
         for name in COLUMNS:
             if name not in SCANNED:
-                self.rec[name] = cols[name]
+                self.rec[name][:n] = cols[name][:n]
                 self.cols[name] = self.rec[name]
                 setattr(self, name, self.cols[name])
-        self.rec["drawn"] = drawn
+        self.rec["drawn"][:n] = drawn[:n]
         self.drawn = self.rec["drawn"]
 
     def _raw(self) -> np.ndarray:
@@ -151,6 +154,8 @@ class Citizens:
         """Slots for ``k`` new citizens (grows the arrays by at least half when full)."""
         if self.n + k > self.capacity:
             self._resize(max(self.n + k, int(self.capacity * 1.5)))
+        if self.records:
+            _fill(self._raw()[self.n: self.n + k], self._blank.view(np.uint8))
         idx = np.arange(self.n, self.n + k)
         self.n += k
         return idx
