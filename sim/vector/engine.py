@@ -282,13 +282,8 @@ class VectorSimulation:
             if not out:
                 continue
             tt = np.concatenate(out)
-            env = np.empty_like(tt)  # SimPy's clock: now + (t - now), one timeout after another
-            now = 0.0
-            for i, x in enumerate(tt.tolist()):
-                now = now + max(x - now, 0.0)
-                env[i] = now
             times.append(tt)
-            envs.append(env)
+            envs.append(self._simpy_clock(tt))
             kinds.append(np.full(len(tt), f))
             ks.append(np.arange(len(tt)))
         if times:
@@ -301,6 +296,16 @@ class VectorSimulation:
         else:
             self.arr_t = np.zeros(0)
         self.arr_next = 0
+
+    @staticmethod
+    def _simpy_clock(tt: np.ndarray) -> np.ndarray:
+        """Arrival times on SimPy's clock: now + (t - now), one timeout after another."""
+        env = np.empty_like(tt)
+        now = 0.0
+        for i, x in enumerate(tt.tolist()):
+            now = now + max(x - now, 0.0)
+            env[i] = now
+        return env
 
     def _newcomers(self, until: float) -> tuple | None:
         """Enter the arrivals before ``until``, all inflows at once.

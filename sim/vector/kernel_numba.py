@@ -257,6 +257,18 @@ def _counts(M, R, s, a, t, sign, wend):
     R.area[f] += sign * (wend - t)
 
 
+@_inline
+def _flow(M, R, a, s, cause):
+    """One person from ``a - 1`` to ``s`` this week (a cell first used is noted, so the
+    week's flows are read without scanning the table)."""
+    v = R.flows[a, s, cause]
+    if v == 0:
+        m = R.cells[0] + 1
+        R.cells[m] = (a * M.n_states + s) * R.flows.shape[2] + cause
+        R.cells[0] = m
+    R.flows[a, s, cause] = v + 1
+
+
 # -- rules (sim.rules.Law) ----------------------------------------------------------------------
 @_inline
 def _rule_time(C, M, r, i, now):
@@ -402,12 +414,7 @@ def _enter(C, M, R, i, s, t, cause, src, new, wend):
     elif math.isinf(C.support_since[i]):
         C.support_since[i] = t
     C.done[i] = 0
-    v = R.flows[src + 1, s, cause]
-    if v == 0:  # a cell first used this week: noted, so the week's flows are read without a scan
-        m = R.cells[0] + 1
-        R.cells[m] = ((src + 1) * M.n_states + s) * R.flows.shape[2] + cause
-        R.cells[0] = m
-    R.flows[src + 1, s, cause] = v + 1
+    _flow(M, R, src + 1, s, cause)
     if s == M.outside:
         C.state[i] = -1
         C.next_t[i] = INF
@@ -902,3 +909,78 @@ def allocate(C, M, R, n, now, free):
     jw, inst = jw[o], inst[o]
     o = np.argsort(inst, kind="mergesort")
     _grant(C, M, R, jw[o], inst[o], free, now)
+
+
+@_kernel
+def simpy_clock(tt, env):
+    """VectorSimulation._simpy_clock: arrival times on SimPy's clock, now + (t - now)."""
+    now = 0.0
+    for i in range(len(tt)):
+        now = now + max(tt[i] - now, 0.0)
+        env[i] = now
+
+
+@_kernel
+def enter_initial(C, M, R, j, dest, t, elapsed, cause, wend):
+    """VectorSimulation._enter for the initial population (``new``, an ``elapsed`` spell).
+
+    As :func:`_enter`, and: the spell began ``elapsed`` weeks before ``t``; time on
+    support counts from then; dagpenge used is reset; drawn rule lengths exceed the
+    time elapsed; rules whose limit passed are marked done (_mark_extended); an offer
+    whose first week passed comes after a uniform share of the repeat interval
+    (_start_initial). Returns how many left at once (redirected outside).
+    """
+    gone = 0
+    for k in range(len(j)):
+        i = j[k]
+        s = dest[k]
+        now = t[k]
+        born = C.born[i]
+        age_w = now - born
+        for q in range(len(M.red_start) - 1):
+            if now >= M.red_start[q] and age_w < M.red_below[q] and M.red_edu_ok[q, C.edu[i]] \
+                    and M.red_has[q, s]:
+                s = M.red_map[q, s]
+                break
+        C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
+        a = max(_count_le(M.age_bounds, age_w) - 1, 0)
+        C.age[i] = a
+        C.next_age[i] = born + M.age_bounds[a + 1]
+        ent = now - elapsed[k]
+        C.state[i] = s
+        C.entered[i] = ent
+        C.since[i] = now
+        if not M.public[s]:
+            C.support_since[i] = INF
+        elif math.isinf(C.support_since[i]):
+            C.support_since[i] = ent
+        C.done[i] = 0
+        _flow(M, R, 0, s, cause)  # from -1: newcomer
+        if s == M.outside:
+            C.state[i] = -1
+            C.next_t[i] = INF
+            C.next_env[i] = INF
+            gone += 1
+            continue
+        _counts(M, R, s, a, now, 1, wend)
+        if s == M.dagpenge:
+            C.insured[i] = 1
+            C.dp_used[i] = 0.0
+        if M.unemployed[s]:
+            C.unemp_open[i] = ent - M.prior_unemployed[s]
+        for r in range(len(M.rule_in_state)):
+            if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
+                C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), now - ent)
+        for r in range(len(M.rule_in_state)):  # _mark_extended
+            if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
+                if now - ent >= M.limit_values[r, _at(M.limit_starts[r], now)]:
+                    C.done[i] |= np.int64(1) << np.int64(r)
+        _deadlines(C, M, i, now)
+        _on_entry(C, M, i, s, now)
+        if M.pol_has[s] and ent + M.first_values[s, _at(M.first_starts[s], ent), a] < now:
+            rep = _repeat(M, s, now)
+            nxt = INF
+            if rep > 0:
+                nxt = now + _uniform(C.seed2, C.n2, i) * rep
+            _next_offer(C, i, now, nxt)
+    return gone

@@ -61,10 +61,23 @@ class NumbaSimulation(VectorSimulation):
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
     def _populate(self) -> None:
-        super()._populate()  # NumPy code on whole columns
-        c = self.c
-        c.to_records()  # then one record per citizen: its fields share three or four cache lines
-        self.gone = int((c.state[: c.n] < 0).sum())
+        super()._populate()  # NumPy code on whole columns, entering through the kernel
+        self.c.to_records()  # then one record per citizen: its fields share four cache lines
+
+    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None) -> None:
+        """The initial population (an elapsed spell) enters through the kernel; the NumPy
+        engine's _enter otherwise (the kernel handles every later entry itself)."""
+        if elapsed is None:
+            return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week)
+        causes = np.unique(np.asarray(cause))
+        if len(causes) != 1 or (np.asarray(src) != -1).any() or week != self.week:
+            raise AssertionError("an initial population enters from nowhere, one cause, this week")
+        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
+                   self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt, _EMPTY_F)
+        self.gone += kn.enter_initial(kn.pack_citizens(self.c), self.M, R, np.asarray(j, dtype=np.int64),
+                                      np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float),
+                                      np.asarray(elapsed, dtype=float), int(causes[0]), float(self.wend))
+        self._flush_flows()  # booked to this week (0), as the NumPy engine books them
 
     def _compact(self) -> None:
         c = self.c
@@ -146,6 +159,12 @@ class NumbaSimulation(VectorSimulation):
         for k in new.keys() & flows.keys():
             new[k] += flows[k]
         dict.update(flows, new)  # Counter.update adds one key at a time, in Python
+
+    @staticmethod
+    def _simpy_clock(tt: np.ndarray) -> np.ndarray:
+        env = np.empty_like(tt)
+        kn.simpy_clock(tt, env)
+        return env
 
     def _indicators(self, t: float) -> None:
         """VectorSimulation._indicators, counted by the kernel in one pass."""
