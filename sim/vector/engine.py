@@ -197,8 +197,12 @@ class VectorSimulation:
         total = sum(int(round(v * sc.scale)) for v in sc.stocks.values())
         ids = c.allocate(total)
         bases = rng.initial_bases(self.rep_key, ids)
+        first = int(ids[0]) if total else 0
+        attr_seed = None
         for k, seeds in enumerate(rng.stream_seeds(bases)):
-            c.cols[f"seed{k}"][ids] = seeds
+            c.cols[f"seed{k}"][first:first + total] = seeds  # the slots are consecutive
+            if k == 3:
+                attr_seed = seeds
         start = 0
         S = np.zeros(total, dtype=np.int64)
         elapsed = np.zeros(total)
@@ -208,7 +212,11 @@ class VectorSimulation:
             start += n
             if n == 0:
                 continue
-            u = [self.uniform(3, j) for _ in range(6)]
+            # the attribute stream's uniforms 1..6 (its counter starts at 0): self.uniform(3, j)
+            # six times, without gathering and scattering the counters
+            seed = attr_seed[start - n:start]
+            u = [rng.nth_uniform(seed, np.full(n, k, dtype=np.uint64)) for k in range(1, 7)]
+            c.n3[first + start - n:first + start] = 6
             band = draw_index(u[0], sc.stock_age[state])
             lo = np.array([age_range(sc, b, pension_hi)[0] for b in range(len(sc.age_lower))])
             hi = np.array([age_range(sc, b, pension_hi)[1] for b in range(len(sc.age_lower))])

@@ -46,6 +46,8 @@ def packed(m) -> kn.Mod:
 class NumbaSimulation(VectorSimulation):
     """One replication, the week windows run by the compiled kernel."""
 
+    RECORDS = True  # one record per citizen: its fields share four cache lines
+
 
     def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0) -> None:
         super().__init__(scenario, years, seed, replication)
@@ -61,8 +63,7 @@ class NumbaSimulation(VectorSimulation):
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
     def _populate(self) -> None:
-        super()._populate()  # NumPy code on whole columns, entering through the kernel
-        self.c.to_records()  # then one record per citizen: its fields share four cache lines
+        super()._populate()  # the draws in NumPy, the entry through the kernel
 
     def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None) -> None:
         """The initial population (an elapsed spell) enters through the kernel; the NumPy
