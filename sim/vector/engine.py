@@ -92,8 +92,13 @@ class VectorSimulation:
         self.support_log = EpisodeLog()  # episodes, binned in batches (Recorder.flush)
         self.programme_log = EpisodeLog()
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
+        self._ages: tuple | None = None
+        self._arrivals()
         expected = sum(int(round(v * scenario.scale)) for v in scenario.stocks.values())
-        self.c = Citizens(int(expected * 1.1) + 64, m.n_drawn, records=self.RECORDS)
+        capacity = int(expected * 1.1) + 64
+        if self.RECORDS:  # slots are touched only when allocated: reserve room for every arrival
+            capacity += len(self.arr_t)
+        self.c = Citizens(capacity, m.n_drawn, records=self.RECORDS)
         S, A = m.n_states, m.n_ages
         self.count = np.zeros(S * A, dtype=np.int64)
         self.area = np.zeros(S * A)
@@ -107,8 +112,6 @@ class VectorSimulation:
         self.events = 0
         self.created = 0
         self._cdf: dict = m.__dict__.setdefault("elapsed_cdfs", {})
-        self._ages: tuple | None = None
-        self._arrivals()
 
     # -- random numbers ------------------------------------------------------------------
     def uniform(self, stream: int, j: np.ndarray) -> np.ndarray:

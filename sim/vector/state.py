@@ -61,6 +61,9 @@ def record_dtype(n_drawn: int) -> np.dtype:
     return np.dtype(fields)
 
 
+COMPACT_CHUNK = 4096  # records moved at a time when compacting
+
+
 def _fill(raw: np.ndarray, row: np.ndarray) -> None:
     """Every row of ``raw`` set to ``row`` by doubling copies (plain memory moves;
     broadcasting a row of bytes copies it byte by byte)."""
@@ -90,9 +93,9 @@ class Citizens:
         self.records = False
         self.cols: dict[str, np.ndarray] = {}
         self.extra: dict[object, np.ndarray] = {}  # accumulators of open indicator windows
-        self._alloc(self.capacity)
         if records:
-            self.to_records()
+            self._record_layout()
+        self._alloc(self.capacity)
 
     def _alloc(self, capacity: int) -> dict[str, np.ndarray]:
         """New arrays of ``capacity`` slots (fill values; records: filled by allocate);
@@ -101,8 +104,10 @@ class Citizens:
         old["drawn"] = getattr(self, "drawn", None)
         old["rec"] = getattr(self, "rec", None)
         for name, (dtype, fill) in COLUMNS.items():
-            if not self.records or name in SCANNED:
+            if not self.records:
                 self.cols[name] = np.full(capacity, fill, dtype=dtype)
+            elif name in SCANNED:
+                self.cols[name] = np.empty(capacity, dtype=dtype)  # filled in allocate
         if self.records:
             self.rec = np.empty(capacity, dtype=self.dtype)  # filled slot by slot in allocate
             for name in COLUMNS:
@@ -121,13 +126,7 @@ class Citizens:
         if self.records:
             return
         cols, drawn = dict(self.cols), self.drawn
-        self.records = True
-        self.dtype = record_dtype(self.n_drawn)
-        blank = np.zeros(1, dtype=self.dtype)
-        for name, (_, fill) in COLUMNS.items():
-            if name not in SCANNED:
-                blank[name] = fill
-        self._blank = blank
+        self._record_layout()
         n = self.n
         # Slots past ``n`` are left untouched until allocate() fills them: fresh memory
         # costs a page fault on first touch, the larger part of growing the arrays.
@@ -139,6 +138,15 @@ class Citizens:
                 setattr(self, name, self.cols[name])
         self.rec["drawn"][:n] = drawn[:n]
         self.drawn = self.rec["drawn"]
+
+    def _record_layout(self) -> None:
+        self.records = True
+        self.dtype = record_dtype(self.n_drawn)
+        blank = np.zeros(1, dtype=self.dtype)
+        for name, (_, fill) in COLUMNS.items():
+            if name not in SCANNED:
+                blank[name] = fill
+        self._blank = blank
 
     def _raw(self) -> np.ndarray:
         """The records as rows of bytes: whole-record copies as plain memory moves
@@ -156,6 +164,8 @@ class Citizens:
             self._resize(max(self.n + k, int(self.capacity * 1.5)))
         if self.records:
             _fill(self._raw()[self.n: self.n + k], self._blank.view(np.uint8))
+            for name in SCANNED:
+                self.cols[name][self.n: self.n + k] = COLUMNS[name][1]
         idx = np.arange(self.n, self.n + k)
         self.n += k
         return idx
@@ -183,7 +193,12 @@ class Citizens:
         m = len(keep)
         if self.records:
             raw = self._raw()
-            raw[:m] = raw[keep]
+            # in place, in chunks: row i takes row keep[i] >= i, and every chunk's sources
+            # lie at or after its own rows, past those already written. A whole raw[keep]
+            # would be a temporary as large as the population, in fresh (page-faulting) memory.
+            for a in range(0, m, COMPACT_CHUNK):
+                z = min(a + COMPACT_CHUNK, m)
+                raw[a:z] = raw[keep[a:z]]
             _fill(raw[m: self.n], self._blank.view(np.uint8))
         else:
             self.drawn[:m] = self.drawn[keep]
