@@ -159,6 +159,9 @@ class Scenario:
     sources: dict[str, str] = field(default_factory=dict)
     title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
     layers: tuple[str, ...] = ()  # files merged into this scenario, base first (sim/overlay.py)
+    # state -> (share, weeks): that share of the initial stock was unemployed for a uniform
+    # 0..weeks directly before the spell in progress (the 52-week record, long-term unemployment)
+    stock_prior: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -284,7 +287,7 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
         support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
-        layers=tuple(str(f) for f in layered.files),
+        layers=tuple(str(f) for f in layered.files), stock_prior=ctx.stock_prior,
     )
     if fitted_path and fitted:
         from .calibration.layer import apply_layer
@@ -316,6 +319,7 @@ class _Context:
         self.stock_age: dict[str, tuple[float, ...]] = {}
         self.stock_education: dict[str, tuple[float, ...]] = {}
         self.stock_insured: dict[str, float] = {}
+        self.stock_prior: dict[str, tuple[float, float]] = {}
         self.inflows: list[Inflow] = []
         self.cycle: dict[int, float] = {}
         self.cycle_base_year = 0
@@ -613,7 +617,32 @@ def _read_population(ctx: _Context, pop: Node) -> None:
     done.str("unit", choices=("share",))
     ctx.exit_education_to = _shares_tuple(done, "shares", ctx.education)
     done.done()
+    prior = pop.node("prior_unemployment", None)
+    if prior is not None:
+        ctx.stock_prior.update(read_prior_unemployment(prior, ctx.stocks, ctx.states))
     pop.done()
+
+
+def read_prior_unemployment(table: Node, stocks, states=None) -> dict[str, tuple[float, float]]:
+    """``{state = {share, weeks}}``: earlier unemployment of the initial population.
+
+    A ``share`` of the state's initial stock was unemployed for a uniform 0..``weeks`` weeks
+    directly before the spell in progress; only states that count as unemployed may have it.
+    """
+    table.str("unit", choices=("share; weeks",))
+    table.str("source")
+    out = {}
+    for name in [k for k in list(table.data) if k not in ("unit", "source")]:
+        n = table.node(name)
+        if name not in stocks:
+            raise table.error(name, f"no initial stock for state {name!r}")
+        if states is not None and not states[name].unemployed:
+            raise table.error(name, f"state {name!r} does not count as unemployed")
+        out[name] = (n.number("share", lo=0.0, hi=1.0), n.number("weeks", lo=0.0, hi=520.0))
+        n.str("source", "")
+        n.done()
+    table.done()
+    return out
 
 
 def _shares_tuple(node: Node, key: str, labels: tuple[str, ...]) -> tuple[float, ...]:

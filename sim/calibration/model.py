@@ -30,7 +30,12 @@ def calibration_scenario(ts: TargetSet, scale: float = 1.0) -> Scenario:
         stocks[name] = s.value
         if s.age_shares is not None:
             ages[name] = tuple(s.age_shares.get(lab, 0.0) for lab in base.age_labels)
+    for name in ts.prior_unemployment:
+        if name in base.state_names and not base.state(name).unemployed:
+            raise SpecError(ts.file, f"calibration.prior_unemployment.{name}",
+                            f"state {name!r} does not count as unemployed")
     sc = replace(base, start=ts.start, stocks=stocks, stock_age=ages,
+                 stock_prior=dict(ts.prior_unemployment),
                  name=f"{base.name} (calibration from {ts.start})")
     check_against(ts, sc)
     return sc.scaled(scale) if scale != 1.0 else sc

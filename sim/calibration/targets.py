@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..schema import Node, read_toml
+from ..spec import read_prior_unemployment
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
@@ -104,6 +105,8 @@ class TargetSet:
     fit_until: dt.date | None = None  # only used by backtests
     description: str = ""
     extra: dict = field(default_factory=dict)
+    # state -> (share, weeks) of earlier unemployment at the start (replaces the scenario's)
+    prior_unemployment: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def in_sample(self) -> tuple[Target, ...]:
@@ -143,6 +146,8 @@ def load_targets(path: str | Path) -> TargetSet:
         stocks[name] = InitialStock(s.number("value", lo=0.0), shares, _source(s))
         s.str("confidence", "")
         s.done()
+    prior_table = cal.node("prior_unemployment", None)
+    prior = read_prior_unemployment(prior_table, stocks) if prior_table is not None else {}
     params = []
     for name, p in cal.node("parameters", {}).nodes():
         hz = p.list("hazards")
@@ -163,7 +168,8 @@ def load_targets(path: str | Path) -> TargetSet:
         raise root.error("targets", "no targets")
     root.done()
     ts = TargetSet(file=str(path), scenario=scen_path, start=start, years=years, stocks=stocks,
-                   parameters=tuple(params), targets=tuple(targets), description=description)
+                   parameters=tuple(params), targets=tuple(targets), description=description,
+                   prior_unemployment=prior)
     check_consistency(ts)
     return ts
 
