@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import tables
+from .calibration.forecast import for_replication
 from .engine import simulate
 from .spec import Scenario
 
@@ -44,6 +45,7 @@ class Results:
 def replicate(task: tuple) -> dict:
     """One replication → its tables. Importable, so spawn-based workers (and notebooks) can run it."""
     scenario, years, seed, rep = task
+    scenario = for_replication(scenario, rep)  # stage-2 parameter set rep mod n, if the fit has them
     r = simulate(scenario, years=years, seed=seed, replication=rep)
     fl, act = tables.flows(r), tables.activation(r)
     from . import costs

@@ -162,6 +162,9 @@ class Scenario:
     # state -> (share, weeks): that share of the initial stock was unemployed for a uniform
     # 0..weeks directly before the spell in progress (the 52-week record, long-term unemployment)
     stock_prior: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # the fitted layer applied (sim.calibration.layer.Layer), whose parameter sets give
+    # forecast bands parameter uncertainty (sim.calibration.forecast); None if unfitted
+    fitted: Any = None
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -290,7 +293,7 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         layers=tuple(str(f) for f in layered.files), stock_prior=ctx.stock_prior,
     )
     if fitted_path and fitted:
-        from .calibration.layer import apply_layer
+        from .calibration.layer import apply_layer, read_layer
         where = Path(layered.origin("scenario.fitted") or path)
         where = where if where.suffix == ".toml" else path
         layer = Path(fitted_path) if Path(fitted_path).is_absolute() else where.parent / fitted_path
@@ -298,7 +301,8 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
             digest.update(layer.read_bytes())
         except OSError:
             raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
-        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
+        layer = read_layer(layer)
+        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest(), fitted=layer)
     return scenario
 
 

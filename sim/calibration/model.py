@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..spec import Scenario, load_scenario
+from .scaling import Scaling, scale_hazards
 from .targets import FreeParameter, TargetSet, check_against, match_hazards
 
 
@@ -51,22 +52,25 @@ def resolve(parameters: tuple[FreeParameter, ...], scenario: Scenario) -> dict[s
             hz += [n for n in match_hazards(pattern, names) if n not in hz]
         if not hz:
             raise SpecError(scenario.file, f"calibration.parameters.{p.name}", "matches no hazard")
+        bad = [a for a in p.scaling.ages if a not in scenario.age_labels]
+        if bad:
+            raise SpecError(scenario.file, f"calibration.parameters.{p.name}.ages",
+                            f"unknown age band(s) {bad}; bands: {list(scenario.age_labels)}")
         out[p.name] = hz
     return out
 
 
 def apply_multipliers(scenario: Scenario, hazards_of: dict[str, list[str]],
-                      factors: dict[str, float]) -> Scenario:
-    """Multiply each free parameter's hazards by its factor (a hazard in two groups gets both)."""
-    per_hazard: dict[str, float] = {}
+                      factors: dict[str, float], how: dict[str, Scaling] | None = None) -> Scenario:
+    """Apply each free parameter's factor to its hazards (rate by default; see :mod:`.scaling`)."""
     for name, f in factors.items():
         if not (math.isfinite(f) and f >= 0):
             raise SpecError(scenario.file, f"multipliers.{name}", f"factor must be >= 0, got {f}")
-        for h in hazards_of[name]:
-            per_hazard[h] = per_hazard.get(h, 1.0) * f
-    new = tuple(replace(h, rate=tuple(r * per_hazard[h.name] for r in h.rate))
-                if per_hazard.get(h.name, 1.0) != 1.0 else h for h in scenario.hazards)
-    return replace(scenario, hazards=new)
+    return scale_hazards(scenario, {k: hazards_of[k] for k in factors}, factors, how)
+
+
+def scalings(parameters: tuple[FreeParameter, ...]) -> dict[str, Scaling]:
+    return {p.name: p.scaling for p in parameters}
 
 
 def log_bounds(parameters: tuple[FreeParameter, ...]) -> list[tuple[float, float]]:

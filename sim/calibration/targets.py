@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import SpecError
 from ..schema import Node, read_toml
 from ..spec import read_prior_unemployment
+from .scaling import KINDS, PLAIN, Scaling
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
@@ -84,6 +85,7 @@ class FreeParameter:
     lower: float  # multiplier bounds
     upper: float
     source: str
+    scaling: Scaling = PLAIN  # what the factor multiplies (rate, a band, ages, cycle elasticity)
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,14 @@ def load_targets(path: str | Path) -> TargetSet:
         upper = p.number("upper", lo=1e-3, hi=1e3)
         if not lower < 1.0 < upper:
             raise p.error("upper", f"bounds must contain 1 (the scenario's value): [{lower:g}, {upper:g}]")
-        params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p)))
+        how = Scaling(on=p.str("on", "rate", choices=KINDS),
+                      from_week=p.number("from_week", 0.0, lo=0.0, hi=520.0),
+                      ages=tuple(p.list("ages", [])))
+        if how.ages and (how.from_week or how.on != "rate"):
+            raise p.error("ages", "ages scale the age profile of the rate; not with from_week or on")
+        if how.from_week and how.on != "rate":
+            raise p.error("from_week", "from_week selects rate bands; not with on = \"cycle_elasticity\"")
+        params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p), how))
     cal.done()
 
     end_of_run = _add_years(start, years)

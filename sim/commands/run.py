@@ -6,13 +6,15 @@ import os
 import time
 from pathlib import Path
 
-from .common import add_goals_arg, add_scenario_args, check_scenario_args, load, load_plan
+from .common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
+                     check_scenario_args, load, load_plan, parameter_uncertainty)
 
 
 def add(sub) -> None:
     p = sub.add_parser("run", help="run a scenario and write tables")
     p.add_argument("scenario")
     add_scenario_args(p)
+    add_parameter_uncertainty_arg(p)
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/run")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
@@ -26,7 +28,7 @@ def execute(args) -> int:
     from ..goals import summary as goals_summary
     from ..runner import run
     check_scenario_args(args)
-    scenario = load(args.scenario, args.scale, args.set)
+    scenario = parameter_uncertainty(load(args.scenario, args.scale, args.set), args)
     plan = load_plan(args.goals)
     t0 = time.perf_counter()
     res = run(scenario, args.years, args.replications, args.seed, args.workers,
