@@ -20,7 +20,8 @@ import pandas as pd
 from .. import engines
 from ..calendar import WEEKS_PER_YEAR
 from ..spec import Scenario
-from .model import apply_multipliers, resolve
+from .model import apply_multipliers, resolve, scalings
+from .scaling import PLAIN, Scaling
 from .objective import default_engine
 from .targets import FreeParameter
 
@@ -34,11 +35,12 @@ class Factor:
     items: tuple[str, ...]  # hazard patterns or instrument names
     lower: float = 0.8
     upper: float = 1.25
+    how: Scaling = PLAIN  # for hazard factors: rate, a tail, ages or the cycle elasticity
 
 
 def default_factors(parameters: tuple[FreeParameter, ...], scenario: Scenario,
                     lower: float = 0.8, upper: float = 1.25) -> list[Factor]:
-    out = [Factor(p.name, "hazards", p.hazards, lower, upper) for p in parameters]
+    out = [Factor(p.name, "hazards", p.hazards, lower, upper, p.scaling) for p in parameters]
     for name in scenario.instruments:
         out.append(Factor(f"effect:{name}", "effect", (name,), lower, upper))
     out.append(Factor(DUMMY, "dummy", (), lower, upper))
@@ -48,10 +50,10 @@ def default_factors(parameters: tuple[FreeParameter, ...], scenario: Scenario,
 def apply_factors(scenario: Scenario, factors: list[Factor], values: np.ndarray) -> Scenario:
     hz = [f for f in factors if f.kind == "hazards"]
     if hz:
-        params = tuple(FreeParameter(f.name, f.items, f.lower, f.upper, "") for f in hz)
+        params = tuple(FreeParameter(f.name, f.items, f.lower, f.upper, "", f.how) for f in hz)
         hazards_of = resolve(params, scenario)
         mult = {f.name: float(v) for f, v in zip(factors, values) if f.kind == "hazards"}
-        scenario = apply_multipliers(scenario, hazards_of, mult)
+        scenario = apply_multipliers(scenario, hazards_of, mult, scalings(params))
     inst = dict(scenario.instruments)
     for f, v in zip(factors, values):
         if f.kind == "effect":
@@ -62,8 +64,16 @@ def apply_factors(scenario: Scenario, factors: list[Factor], values: np.ndarray)
     return replace(scenario, instruments=inst)
 
 
+def net_cost(r, year: int) -> float:
+    """Net municipal cost (mio. DKK, full scale) in calendar year ``year`` of the run (sim.costs)."""
+    from .. import costs
+    t = costs.table(r)
+    return float(t.loc[t["year"] == year, "net_municipal_dkk"].sum()) / r.scenario.scale / 1e6
+
+
 def outputs(r, years: float) -> dict[str, float]:
-    """Key outputs: persons per benefit group after 1 and ``years`` years; indicators at those 1 Januaries."""
+    """Key outputs: persons per benefit group after 1 and ``years`` years; indicators at those
+    1 Januaries; net municipal cost in the first and the last whole calendar year."""
     sc = r.scenario
     rec = r.recorder
     out = {}
@@ -79,6 +89,9 @@ def outputs(r, years: float) -> dict[str, float]:
             for key in ("under_30_public_support", "long_term_unemployed", "company_placements",
                         "sygedagpenge_over_26_weeks", "ressourceforloeb", "public_support"):
                 out[f"{key}@{k}y"] = float(row[key]) / sc.scale
+    if hasattr(rec, "fte_support") and sc.start.month == 1 and sc.start.day == 1:
+        for y in marks:
+            out[f"net_municipal_cost_mio_dkk@{y}y"] = net_cost(r, sc.start.year + y - 1)
     return out
 
 
