@@ -121,12 +121,13 @@ def backtest_targets(ts: TargetSet, year: int) -> TargetSet:
 
 def backtest(targets: str | Path | TargetSet, year: int, *, horizon_years: int = 3, budget: int = 40,
              replications: int = 4, scale: float = 0.05, seed: int = 2013, engine: str | None = None,
-             out: str | Path | None = None, progress: bool = False) -> pd.DataFrame:
+             out: str | Path | None = None, progress: bool = False,
+             start_from: str | Path | Layer | None = None) -> pd.DataFrame:
     """Fit on targets up to ``year``, forecast ``year``+1 … ``year``+``horizon_years``, score those."""
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     bt = backtest_targets(ts, year)
     cal = calibrate(bt, budget=budget, replications=replications, scale=scale, seed=seed,
-                    engine=engine, out=out, progress=progress)
+                    engine=engine, out=out, progress=progress, start_from=start_from)
     window_end = dt.date(year + horizon_years + 1, 1, 1)
     layer = read_layer(cal.layer_path) if cal.layer_path else Layer(
         "", cal.provenance, cal.fit.factors, {k: tuple(v) for k, v in cal.fit.problem.hazards_of.items()},

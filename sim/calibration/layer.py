@@ -23,7 +23,7 @@ from .scaling import KINDS, PLAIN, Scaling, scale_hazards
 
 @dataclass(frozen=True)
 class Layer:
-    file: str
+    file: str = field(compare=False)  # where it was read from; the same layer compares equal anywhere
     provenance: str
     factors: dict[str, float]
     hazards: dict[str, tuple[str, ...]]
