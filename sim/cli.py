@@ -6,10 +6,12 @@ import argparse
 import importlib
 import sys
 
+from .checks import InvariantError
 from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
-COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity")
+COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "cohort",
+            "trial")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as exc:
         print(f"caseflow: error: {exc}", file=sys.stderr)
         return 2
+    except InvariantError as exc:  # a model bug, not bad input: see sim/checks.py
+        print(f"caseflow: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("caseflow: interrupted", file=sys.stderr)
         return 130

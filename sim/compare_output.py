@@ -8,10 +8,8 @@ gives Danish headings in the workbook and Danish labels in the charts.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -56,7 +54,7 @@ TEXT = {
 def write(comp: Comparison, out: str | Path, meta: dict, lang: str = "en") -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = output.fresh_dir(out, "tmp")
     try:
         for slug, res in zip(comp.slugs, comp.results):
             goals = comp.goals[comp.goals["scenario"] == slug] if not comp.goals.empty else None
@@ -73,9 +71,7 @@ def write(comp: Comparison, out: str | Path, meta: dict, lang: str = "en") -> Pa
         manifest = {**meta, "version": __version__, "python": platform.python_version(),
                     "confidence": CONFIDENCE, "lang": lang, "costs": comp.costs is not None}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        output.swap_in(tmp, out)  # never a mix of old and new, whenever the process is killed
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -101,7 +101,9 @@ def _hazard_names(ctx: "_Context", node: Node, key: str) -> list[str]:
     known = {h.name for h in ctx.hazards}
     if not names:
         raise node.error(key, "names no hazard")
-    for n in names:
+    for i, n in enumerate(names):
+        if not isinstance(n, str):
+            raise node.error(f"{key}[{i}]", f"expected a hazard name like 'dagpenge->employed', got {n!r}")
         if n not in known:
             raise node.error(key, f"no hazard {n!r} (hazards are named 'source->dest')")
     return names

@@ -127,16 +127,29 @@ def _load_layer(path: Path, out: Layered, root: Path, chain: tuple[Path, ...]) -
 
 
 def _parent_path(path: Path, rel: str, root: Path) -> Path:
+    return contained_path(path, "extends", rel, root)
+
+
+def contained_path(path: Path, key: str, rel: str, root: Path, must_exist: bool = True) -> Path:
+    """The file ``rel`` names, written at ``key`` in ``path``: relative to ``path``, inside ``root``.
+
+    Every path inside a data file (``extends``, ``fitted``, a target file's ``scenario``)
+    goes through here, so a file cannot make caseflow read outside the project: absolute
+    paths, ``~``, ``..`` past the root and symlinks pointing out are all errors.
+    """
+    if not isinstance(rel, str) or not rel.strip():
+        raise SpecError(str(path), key, "expected a file name relative to this file")
     p = Path(rel)
     if p.is_absolute() or rel.startswith("~"):
-        raise SpecError(str(path), "extends", f"{rel!r}: use a path relative to this file")
+        raise SpecError(str(path), key, f"{rel!r}: use a path relative to this file")
     target = Path(os.path.normpath(path.parent / p))
     real = target.resolve()
+    root = root.resolve()
     if real != root and root not in real.parents:
-        raise SpecError(str(path), "extends",
+        raise SpecError(str(path), key,
                         f"{rel!r} points outside the project directory {root}")
-    if not real.is_file():
-        raise SpecError(str(path), "extends", f"{rel!r}: file not found ({target})")
+    if must_exist and not real.is_file():
+        raise SpecError(str(path), key, f"{rel!r}: file not found ({target})")
     return target
 
 

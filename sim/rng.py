@@ -19,7 +19,7 @@ GOLDEN = 0x9E3779B97F4A7C15
 _INV_2_53 = 1.0 / (1 << 53)
 
 # Decisions that draw random numbers; each gets its own stream per citizen.
-STREAMS = ("transition", "rule", "activation", "attributes")
+STREAMS = ("transition", "rule", "activation", "attributes", "referral")
 
 
 def mix64(z: int) -> int:
@@ -66,7 +66,7 @@ def replication_key(seed: int, replication: int) -> int:
     return key("caseflow", seed, "replication", replication)
 
 
-_K_TRANSITION, _K_RULE, _K_ACTIVATION, _K_ATTRIBUTES = (key(name) for name in STREAMS)
+_K_TRANSITION, _K_RULE, _K_ACTIVATION, _K_ATTRIBUTES, _K_REFERRAL = (key(name) for name in STREAMS)
 
 
 class Streams:
@@ -76,7 +76,7 @@ class Streams:
     streams only by some, so they are made on first use (most citizens never need them).
     """
 
-    __slots__ = ("base", "transition", "attributes", "_rule", "_activation")
+    __slots__ = ("base", "transition", "attributes", "_rule", "_activation", "_referral")
 
     def __init__(self, base: int, transition: int | None = None, attributes: int | None = None) -> None:
         self.base = base
@@ -84,6 +84,7 @@ class Streams:
         self.attributes = Stream(mix64(base ^ _K_ATTRIBUTES) if attributes is None else attributes)
         self._rule: Stream | None = None
         self._activation: Stream | None = None
+        self._referral: Stream | None = None
 
     @property
     def rule(self) -> Stream:
@@ -96,6 +97,14 @@ class Streams:
         if self._activation is None:
             self._activation = Stream(mix64(self.base ^ _K_ACTIVATION))
         return self._activation
+
+    @property
+    def referral(self) -> Stream:
+        """Handovers to other actors: a stream of their own, so a scenario that refers
+        more people does not shift anyone's offer draws (common random numbers)."""
+        if self._referral is None:
+            self._referral = Stream(mix64(self.base ^ _K_REFERRAL))
+        return self._referral
 
 
 def citizen_streams(rep_key: int, citizen: int | str) -> Streams:

@@ -16,6 +16,9 @@ from typing import Any, Iterator
 from .errors import SpecError
 
 _MISSING = object()
+# Upper bound on any count of persons or places in an input file. Denmark has ~6 million
+# inhabitants; a larger figure is a typo, and a run would try to create that many citizens.
+MAX_PERSONS = 10_000_000
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -35,7 +38,13 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(str(path), "", f"TOML syntax error: {exc}") from None
+        raise SpecError(str(path), "", f"TOML syntax error: {_with_line(str(exc), text)}") from None
+
+
+def _with_line(message: str, text: str) -> str:
+    """tomllib says "(at end of document)" for an error in the last line: name that line."""
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return message.replace("(at end of document)", f"(at the end of the file, line {last})")
 
 
 class Node:

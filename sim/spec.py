@@ -21,7 +21,7 @@ from . import levers
 from .calendar import Dated
 from .errors import SpecError
 from .overlay import SPLICE_FLOOR
-from .schema import Node, check_number, read_toml
+from .schema import MAX_PERSONS, Node, check_number, read_toml
 
 DATA_DIR = Path(__file__).parent / "data"
 SHARE_TOLERANCE = 1e-6
@@ -112,6 +112,23 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """Handing part of a target group to another actor (anden aktør) for a programme.
+
+    A share of those entering ``group`` is handed over at a uniform week of the spell in
+    ``weeks`` and follows ``instrument`` (its duration, effects and price) instead of the
+    job centre's own offers; 004 §3.3.1.5: about 20 % of the insured unemployed, handed
+    over after 9-16 weeks of unemployment, for 52 weeks.
+    """
+
+    group: str
+    share: float
+    weeks: tuple[float, float]
+    instrument: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Inflow:
     """New citizens per year arriving in the municipality's working-age population."""
 
@@ -155,6 +172,7 @@ class Scenario:
     cycle_base_year: int
     exit_education_to: tuple[float, ...]  # education attained when leaving education for a job
     support_bands: tuple[float, ...] = (0.0,)  # weeks on public support: lower bounds of the steps
+    referrals: dict[str, Referral] = field(default_factory=dict)  # group -> other actors
     scale: float = 1.0
     sources: dict[str, str] = field(default_factory=dict)
     title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
@@ -289,18 +307,20 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         stock_age=ctx.stock_age, stock_education=ctx.stock_education,
         stock_insured=ctx.stock_insured, inflows=tuple(ctx.inflows), cycle=ctx.cycle,
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
-        support_bands=ctx.support_bands, sources=ctx.sources, title_da=title_da,
+        support_bands=ctx.support_bands, referrals=ctx.referrals, sources=ctx.sources,
+        title_da=title_da,
         layers=tuple(str(f) for f in layered.files), stock_prior=ctx.stock_prior,
     )
     if fitted_path and fitted:
         from .calibration.layer import apply_layer, read_layer
-        where = Path(layered.origin("scenario.fitted") or path)
-        where = where if where.suffix == ".toml" else path
-        layer = Path(fitted_path) if Path(fitted_path).is_absolute() else where.parent / fitted_path
+        from .overlay import COMMAND_LINE, contained_path, project_root
+        origin = layered.origin("scenario.fitted") or str(path)
+        where = path if origin == COMMAND_LINE else Path(origin)
+        layer = contained_path(where, "scenario.fitted", fitted_path, project_root(path))
         try:
             digest.update(layer.read_bytes())
         except OSError:
-            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} not found") from None
+            raise SpecError(str(where), "scenario.fitted", f"fitted layer {layer} cannot be read") from None
         layer = read_layer(layer)
         scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest(), fitted=layer)
     return scenario
@@ -318,6 +338,7 @@ class _Context:
         self.redirects: list[Redirect] = []
         self.instruments: dict[str, Instrument] = {}
         self.policies: dict[str, Policy] = {}
+        self.referrals: dict[str, Referral] = {}
         self.places: dict[str, float] = {}
         self.stocks: dict[str, float] = {}
         self.stock_age: dict[str, tuple[float, ...]] = {}
@@ -557,12 +578,61 @@ def _read_law(ctx: _Context, root: Node) -> None:
                                       below_age=r.number("below_age", lo=0.0, hi=120.0),
                                       education=tuple(edu), map=m, ref=ref))
         r.done()
+    _check_instant_cycles(ctx.rules, ctx.redirects, rules)
     dp = root.node("dagpenge")
     ctx.ref(dp, "dagpenge")
     dp.str("unit", choices=("weeks",))
     ctx.reearning_weeks = dp.number("reearning_weeks", lo=1.0)
     dp.done()
     root.done()
+
+
+def _fires_on_entry(rule: Rule) -> bool:
+    """Can the rule's deadline fall the moment a citizen enters one of its states?
+
+    An age or used-dagpenge clock may already be past its limit on entry; a spell clock
+    only with a limit (or a drawn length) of zero.
+    """
+    if rule.clock in ("age_years", "dagpenge_weeks_used"):
+        return True
+    if rule.clock == "drawn_weeks":
+        return any(w == 0 and p > 0 for w, p in zip(*rule.durations))
+    return rule.clock == "spell_weeks" and min(rule.limit.values) == 0
+
+
+def _check_instant_cycles(rules: list[Rule], redirects: list[Redirect], node: Node) -> None:
+    """Reject rules that could move a citizen round a loop without time passing.
+
+    E.g. an age-30 rule on a state that sends people to that same state: at 30 the
+    citizen would re-enter, be past the limit again, and the run would never advance.
+    An entry redirect counts as part of the move (uddannelseshjælp at 30 → kontanthjælp,
+    redirected back to uddannelseshjælp if the redirect reached past 30).
+    """
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for rule in rules:
+        if not _fires_on_entry(rule):
+            continue
+        dests = {d for shares in rule.then.values for d, v in shares.items() if d != STAY and v > 0}
+        for r in redirects:
+            # after an age rule fires the citizen is at least its limit: a redirect of younger
+            # people only cannot apply
+            if rule.clock == "age_years" and r.below_age <= min(rule.limit.values):
+                continue
+            dests |= {r.map[d] for d in dests if d in r.map}
+        for s in rule.states:
+            edges.setdefault(s, []).extend((d, rule.name) for d in sorted(dests))
+
+    def visit(state: str, path: list[tuple[str, str]]) -> None:
+        for dest, name in edges.get(state, ()):
+            if any(dest == s for s, _ in path):
+                loop = " -> ".join([s for s, _ in path[[s for s, _ in path].index(dest):]] + [dest])
+                raise node.error(f"{name}.then", f"rules that fire on entry form a loop ({loop}): "
+                                 "a citizen would move round it forever without time passing; "
+                                 "send them elsewhere, or use 'stay'")
+            visit(dest, path + [(dest, name)])
+
+    for start in sorted(edges):
+        visit(start, [(start, "")])
 
 
 def _read_instruments(ctx: _Context, root: Node) -> None:
@@ -598,7 +668,7 @@ def _read_population(ctx: _Context, pop: Node) -> None:
         ctx.ref(s, name)
         s.str("unit", choices=("persons",))
         s.str("confidence", "")
-        ctx.stocks[name] = s.number("value", lo=0.0)
+        ctx.stocks[name] = s.number("value", lo=0.0, hi=MAX_PERSONS)
         s.done()
     for key, target, reader in (
         ("age_shares", ctx.stock_age, lambda n, k: _shares_tuple(n, k, age_labels(ctx.age_lower))),
@@ -728,7 +798,7 @@ def _read_inflows(ctx: _Context, root: Node) -> None:
     for name, f in root.nodes():
         ref = ctx.ref(f, name)
         f.str("unit", choices=("persons per year",))
-        per_year = ctx.dated(f, "persons_per_year", _value(lo=0.0))
+        per_year = ctx.dated(f, "persons_per_year", _value(lo=0.0, hi=MAX_PERSONS))
         age = f.number("age", None, lo=0.0, hi=120.0) if f.has("age") else None
         if age is None:
             bands = _shares_tuple(f, "age_shares", age_labels(ctx.age_lower))
@@ -750,7 +820,7 @@ def _read_activation(ctx: _Context, root: Node) -> None:
     ctx.ref(places, "places")
     places.str("unit", choices=("places",))
     for name in ctx.instruments:
-        ctx.places[name] = places.number(name, lo=0.0, integer=True)
+        ctx.places[name] = places.number(name, lo=0.0, hi=MAX_PERSONS, integer=True)
     places.done()
     pol = root.node("policy")
     for group, p in pol.nodes():
@@ -775,6 +845,23 @@ def _read_activation(ctx: _Context, root: Node) -> None:
         p.str("unit", choices=("weeks of the spell",))
         p.done()
     pol.done()
+    others = root.node("other_actors", None)
+    for group, r in (others.nodes() if others is not None else ()):
+        ctx.state(others, group, group, living=True)
+        ref = ctx.ref(r, f"other actors for {group}")
+        r.str("unit", choices=("weeks of the spell",))
+        weeks = r.list("weeks")
+        if len(weeks) != 2:
+            raise r.error("weeks", "expected [first, last] week of the spell for the handover")
+        lo, hi = (check_number(w, r.file, f"{r.path('weeks')}[{k}]", lo=0.0) for k, w in enumerate(weeks))
+        if hi < lo:
+            raise r.error("weeks", f"the last week ({hi:g}) is before the first ({lo:g})")
+        ctx.referrals[group] = Referral(
+            group=group, share=r.number("share", lo=0.0, hi=1.0), weeks=(lo, hi),
+            instrument=r.str("instrument", choices=tuple(ctx.instruments)), ref=ref)
+        r.done()
+    if others is not None:
+        others.done()
     root.done()
 
 
@@ -789,7 +876,7 @@ def _read_cycle(ctx: _Context, c: Node) -> None:
             y = int(year)
         except ValueError:
             raise values.error(year, "keys must be years like \"2015\"") from None
-        ctx.cycle[y] = values.number(year, lo=1.0)
+        ctx.cycle[y] = values.number(year, lo=1.0, hi=MAX_PERSONS)
     values.done()
     if ctx.cycle_base_year not in ctx.cycle:
         raise c.error("base_year", f"no value given for the base year {ctx.cycle_base_year}")

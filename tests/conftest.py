@@ -26,3 +26,24 @@ def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(DATA, d)
     shutil.copy(BASELINE, tmp_path / "scenario.toml")
     return tmp_path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what the robustness tests tried, so CI output shows it: bad inputs by category,
+    invariant checks run (tests/counts.py), and the counts tests record with
+    ``record_property("count: WHAT", n)`` (kill points tried, …)."""
+    from .counts import report
+    for title, lines in report():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
+    lines = []
+    for key in ("passed", "failed"):
+        for rep in terminalreporter.stats.get(key, []):
+            for name, value in getattr(rep, "user_properties", ()):
+                if str(name).startswith("count: ") and rep.when == "call":
+                    lines.append(f"{str(name)[7:]}: {value}  ({rep.nodeid}, {key})")
+    if lines:
+        terminalreporter.write_sep("-", "caseflow counts")
+        for line in lines:
+            terminalreporter.write_line(line)

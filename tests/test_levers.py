@@ -138,5 +138,6 @@ def test_example_scenarios_load_and_differ_from_the_baseline(baseline):
             continue
         sc = load_scenario(f)
         assert sc.title_da and sc.layers[0].endswith("aalborg_2015.toml"), f.name
-        assert (sc.hazards, sc.rules, sc.policies, sc.places, sc.cycle) != (
-            baseline.hazards, baseline.rules, baseline.policies, baseline.places, baseline.cycle), f.name
+        assert (sc.hazards, sc.rules, sc.policies, sc.places, sc.cycle, sc.referrals) != (
+            baseline.hazards, baseline.rules, baseline.policies, baseline.places, baseline.cycle,
+            baseline.referrals), f.name

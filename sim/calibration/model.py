@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from .targets import FreeParameter, TargetSet, check_against, match_hazards
 
 def calibration_scenario(ts: TargetSet, scale: float = 1.0) -> Scenario:
     """The base scenario with the target file's start date and initial stocks (unfitted)."""
+    if not Path(ts.scenario).is_file():
+        raise SpecError(ts.file, "calibration.scenario", f"file not found ({ts.scenario})")
     base = load_scenario(ts.scenario, fitted=False)
     stocks = dict(base.stocks)
     ages = dict(base.stock_age)

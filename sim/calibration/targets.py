@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SpecError
-from ..schema import Node, read_toml
+from ..overlay import contained_path, project_root
+from ..schema import MAX_PERSONS, Node, read_toml
 from ..spec import read_prior_unemployment
 from .scaling import KINDS, PLAIN, Scaling
 
@@ -131,7 +132,8 @@ def load_targets(path: str | Path) -> TargetSet:
     root = Node(read_toml(path), str(path))
     cal = root.node("calibration")
     scenario = cal.str("scenario")
-    scen_path = str((path.parent / scenario).resolve()) if not Path(scenario).is_absolute() else scenario
+    scen_path = str(contained_path(path, "calibration.scenario", scenario, project_root(path),
+                                    must_exist=False).resolve())  # checked when it is loaded
     start = cal.date("start")
     years = cal.number("years", lo=0.1, hi=50)
     description = cal.str("description", "")
@@ -145,7 +147,7 @@ def load_targets(path: str | Path) -> TargetSet:
             a.done()
             if abs(sum(shares.values()) - 1) > 1e-6:
                 raise s.error("age_shares", f"shares must sum to 1, they sum to {sum(shares.values()):.6g}")
-        stocks[name] = InitialStock(s.number("value", lo=0.0), shares, _source(s))
+        stocks[name] = InitialStock(s.number("value", lo=0.0, hi=MAX_PERSONS), shares, _source(s))
         s.str("confidence", "")
         s.done()
     prior_table = cal.node("prior_unemployment", None)
@@ -167,6 +169,7 @@ def load_targets(path: str | Path) -> TargetSet:
         if how.from_week and how.on != "rate":
             raise p.error("from_week", "from_week selects rate bands; not with on = \"cycle_elasticity\"")
         params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p), how))
+        p.done()
     cal.done()
 
     end_of_run = _add_years(start, years)

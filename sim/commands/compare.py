@@ -20,7 +20,9 @@ def add(sub) -> None:
     p.add_argument("--out", default="out/compare")
     p.add_argument("--lang", choices=("en", "da"), default="en",
                    help="headings in the workbook and labels in the charts (CSV stays English)")
-    p.add_argument("--engine", default=None, help="engine name (sim/engines.py), if the runner supports it")
+    p.add_argument("--engine", default="simpy", help="simpy (reference) or vector (sim/engines.py)")
+    p.add_argument("--executor", default="processes",
+                   help="sequential, processes, dask (a local cluster) or dask://host:port")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
     add_goals_arg(p)
     p.set_defaults(func=execute)
@@ -34,13 +36,13 @@ def execute(args) -> int:
     # validate everything before running anything: bad input leaves no output
     scenarios = [parameter_uncertainty(load(p, args.scale, args.set), args) for p in paths]
     plan = load_plan(args.goals)
-    if args.engine:
-        from ..engines import get
-        get(args.engine)
+    from ..engines import get
+    get(args.engine)
     slugs = slugs_for(paths)
     t0 = time.perf_counter()
     comp = compare(scenarios, slugs, args.years, args.replications, args.seed, plan,
-                   workers=args.workers, progress=not args.quiet, engine=args.engine)
+                   workers=args.workers, progress=not args.quiet, engine=args.engine,
+                   executor=args.executor)
     wall = time.perf_counter() - t0
     meta = {
         "baseline": slugs[0],
@@ -48,7 +50,7 @@ def execute(args) -> int:
                   "layers": list(sc.layers), "scenario_sha256": sc.digest, "set": list(args.set)}
                  for s, sc, p in zip(slugs, scenarios, paths)],
         "seed": args.seed, "replications": args.replications, "years": args.years,
-        "scale": args.scale, "engine": args.engine or "simpy",
+        "scale": args.scale, "engine": args.engine, "executor": args.executor,
         "goals_file": plan.file if plan else None, "wall_seconds": round(wall, 3),
     }
     out = compare_output.write(comp, args.out, meta, args.lang)

@@ -1,8 +1,14 @@
-"""``caseflow run SCENARIO``: replications of one scenario, written as tidy tables."""
+"""``caseflow run SCENARIO``: replications of one scenario, written as tidy tables.
+
+Each finished replication is checkpointed in ``OUT.checkpoint/`` while the run goes
+on; ``--resume`` continues an interrupted run from there, and the checkpoint is
+removed once the output directory is complete.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -15,34 +21,71 @@ def add(sub) -> None:
     p.add_argument("scenario")
     add_scenario_args(p)
     add_parameter_uncertainty_arg(p)
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--engine", default="simpy", help="simulation engine: simpy (reference) or vector")
+    p.add_argument("--executor", default="processes",
+                   help="where replications run: processes (default), sequential, dask (a local "
+                        "cluster of --workers processes) or dask://HOST:PORT (a running scheduler)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="worker processes for processes or dask (default: 2 or the number of cores)")
     p.add_argument("--out", default="out/run")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from OUT.checkpoint/ (same arguments)")
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
+    p.add_argument("--check", action="store_true",
+                   help="check invariants every week (persons conserved, rules of the law, "
+                        "costs non-negative); a violation stops the run, exit code 1")
     add_goals_arg(p)
     p.set_defaults(func=execute)
 
 
+def checkpoint_dir(out: str) -> str:
+    """Where a run writing ``out`` keeps its finished replications."""
+    return os.path.normpath(out) + ".checkpoint"
+
+
 def execute(args) -> int:
-    from .. import output
+    from .. import engines, output
+    from ..checkpoint import discard
+    from ..checks import InvariantError
+    from ..executors import TaskError
     from ..goals import evaluate
     from ..goals import summary as goals_summary
     from ..runner import run
     check_scenario_args(args)
+    engines.get(args.engine)
     scenario = parameter_uncertainty(load(args.scenario, args.scale, args.set), args)
     plan = load_plan(args.goals)
     t0 = time.perf_counter()
-    res = run(scenario, args.years, args.replications, args.seed, args.workers,
-              progress=not args.quiet)
+    cp = checkpoint_dir(args.out)
+    try:
+        res = run(scenario, args.years, args.replications, args.seed, args.workers,
+                  progress=not args.quiet, engine=args.engine, executor=args.executor,
+                  checkpoint=cp, resume=args.resume, check=args.check)
+    except TaskError as exc:
+        if isinstance(exc.__cause__, InvariantError):
+            raise exc.__cause__ from None  # a model bug found by --check: exit 1 (sim.cli)
+        print(f"\ncaseflow: run failed: {exc}", file=sys.stderr)
+        if os.path.isdir(cp):
+            print(f"caseflow: finished replications are kept in {cp}; "
+                  "fix the cause and rerun with --resume", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if os.path.isdir(cp):
+            print(f"\ncaseflow: interrupted; finished replications are kept in {cp}: "
+                  "rerun with --resume to continue", file=sys.stderr)
+        raise
     wall = time.perf_counter() - t0
     goals = evaluate(plan, res.indicators, scenario.scale, Path(args.scenario).stem) if plan else None
     out = output.write(res, args.out, wall=wall, extra={"goals.csv": goals} if goals is not None else None)
+    discard(cp)
     if not args.quiet:
         print(summary(res))
         if goals is not None:
             print(f"\nplan goals ({plan.name}; met ≥ {plan.met_share:.0%} of replications, "
                   f"missed ≤ {plan.missed_share:.0%}):")
             print(goals_summary(goals))
-        print(f"\n{res.replications} replications, {res.events:,} events, {wall:.1f} s; tables in {out}")
+        resumed = f" ({res.resumed} from the checkpoint)" if res.resumed else ""
+        print(f"\n{res.replications} replications{resumed}, {res.events:,} events, {wall:.1f} s; tables in {out}")
     return 0
 
 

@@ -16,6 +16,7 @@ to the queue, first come first served, at the next week boundary.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections import Counter
@@ -36,7 +37,29 @@ from .state import Citizens
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
 INF = np.inf
 COMPACT_SHARE = 0.25  # compact the arrays when this share of the slots has left
+FLUSH_ROWS = 200_000  # bin logged episodes once this many have gathered
 _MODELS: dict[int, Model] = {}
+
+
+class EpisodeLog:
+    """Episodes (four columns) gathered over many batches and binned together.
+
+    It counts its rows as they come: summing the lengths of the pieces every week
+    cost a tenth of an Aalborg-size run.
+    """
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple] = []
+        self.rows = 0
+
+    def append(self, piece: tuple) -> None:
+        self.pieces.append(piece)
+        self.rows += len(piece[0])
+
+    def take(self) -> list[np.ndarray]:
+        cols = [np.concatenate([x[k] for x in self.pieces]) for k in range(4)]
+        self.pieces, self.rows = [], 0
+        return cols
 
 
 def compiled(scenario: Scenario) -> Model:
@@ -64,8 +87,8 @@ class VectorSimulation:
         m = self.m
         self.recorder = Recorder(m.n_states, m.n_ages, self.weeks, m.n_inst,
                                  support_bands=scenario.support_bands)
-        self.support_log: list[tuple] = []  # episodes, binned in batches (Recorder.flush)
-        self.programme_log: list[tuple] = []
+        self.support_log = EpisodeLog()  # episodes, binned in batches (Recorder.flush)
+        self.programme_log = EpisodeLog()
         self.year_ends = [t for t in self.calendar.year_starts(int(years) + 1) if t <= self.horizon]
         expected = sum(int(round(v * scenario.scale)) for v in scenario.stocks.values())
         self.c = Citizens(int(expected * 1.1) + 64, m.n_drawn)
@@ -82,6 +105,7 @@ class VectorSimulation:
         self.events = 0
         self.created = 0
         self._cdf: dict = {}
+        self._ages: tuple | None = None
         self._arrivals()
 
     # -- random numbers ------------------------------------------------------------------
@@ -94,6 +118,18 @@ class VectorSimulation:
 
     # -- run --------------------------------------------------------------------------------
     def run(self) -> RunResult:
+        # The citizens live in a few large arrays and the run makes no reference cycles
+        # it needs collected: the cyclic collector would only re-scan the model's
+        # objects after every few hundred temporary arrays (as in sim.engine).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _run(self) -> RunResult:
         t0 = time.perf_counter()
         self._populate()
         self._indicators(0.0)
@@ -130,16 +166,19 @@ class VectorSimulation:
 
         An event exactly at ``until`` comes first if it was drawn before the SimPy
         engine's observer scheduled that moment (at ``observer``): SimPy breaks ties of
-        time by scheduling order.
+        time by scheduling order. Newcomers draw their first event together with the
+        first batch: each batch has a fixed cost of some hundred NumPy calls, so fewer
+        and larger batches are the speed of this engine.
         """
-        self._newcomers(until)
+        fresh = self._newcomers(until)
         c = self.c
         n = c.n
         env = c.next_env[:n]
         j = np.flatnonzero(env <= until)
         j = j[(env[j] < until) | (c.sched_now[j] < observer) | (c.sched_now[j] == 0.0)]
-        while len(j):
-            self._process(j)
+        while len(j) or fresh is not None:
+            j = self._process(j, fresh)
+            fresh = None
             env = c.next_env[j]
             j = j[(env < until) | ((env == until) & (c.sched_now[j] < observer))]
 
@@ -251,43 +290,64 @@ class VectorSimulation:
             self.arr_t = np.zeros(0)
         self.arr_next = 0
 
-    def _newcomers(self, until: float) -> None:
+    def _newcomers(self, until: float) -> tuple | None:
+        """Enter the arrivals before ``until``, all inflows at once.
+
+        Returns ``(j, t, clock)`` of those who stayed (not redirected outside), whose
+        first event :meth:`_process` draws with its batch; None if nobody arrived.
+        """
         i0 = self.arr_next
         i1 = int(np.searchsorted(self.arr_t, until, side="left"))
         if i1 <= i0:
-            return
+            return None
         self.arr_next = i1
+        c = self.c
+        t = self.arr_t[i0:i1]
+        env = self.arr_env[i0:i1]
+        flow = self.arr_inflow[i0:i1]
+        n = i1 - i0
+        self.events += n
+        self.created += n
+        j = c.allocate(n)
+        dest = np.zeros(n, dtype=np.int64)
+        cause = np.zeros(n, dtype=np.int64)
+        for f in np.unique(flow):
+            sel = flow == f
+            dest[sel], cause[sel] = self._arrive(int(f), j[sel], t[sel], self.arr_k[i0:i1][sel])
+        self._enter(j, dest, t, cause, np.full(n, -1), new=True)
+        live = c.state[j] >= 0
+        return j[live], t[live], env[live]
+
+    def _arrive(self, f: int, j: np.ndarray, t: np.ndarray, ks: np.ndarray):
+        """Streams and attributes of inflow ``f``'s newcomers; their state and cause of entry."""
         sc, m, c = self.scenario, self.m, self.c
-        t_all = self.arr_t[i0:i1]
-        self.events += i1 - i0
-        for f in np.unique(self.arr_inflow[i0:i1]):
-            inflow = sc.inflows[int(f)]
-            sel = self.arr_inflow[i0:i1] == f
-            t = t_all[sel]
-            env = self.arr_env[i0:i1][sel]
-            ks = self.arr_k[i0:i1][sel]
-            n = len(t)
-            j = c.allocate(n)
-            self.created += n
-            bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks)
-            for k, seeds in enumerate(rng.stream_seeds(bases)):
-                c.cols[f"seed{k}"][j] = seeds
-            if inflow.age is not None:
-                age = np.full(n, float(inflow.age))
-            else:
-                band = draw_index(self.uniform(3, j), inflow.age_bands)
-                lo = np.array([age_range(sc, b, 65.0)[0] for b in range(len(sc.age_lower))])
-                hi = np.array([age_range(sc, b, 65.0)[1] for b in range(len(sc.age_lower))])
-                age = lo[band] + (hi[band] - lo[band]) * self.uniform(3, j)
-            states = list(inflow.states)
-            st = draw_index(self.uniform(3, j), [inflow.states[s] for s in states])
-            dest = np.array([m.index[s] for s in states])[st]
-            c.edu[j] = draw_index(self.uniform(3, j), inflow.education)
-            c.insured[j] = self.uniform(3, j) < inflow.insured_share
-            c.born[j] = t - age * WEEKS_PER_YEAR
-            self._enter(j, dest, t, np.full(n, m.cause_id[inflow.name]), np.full(n, -1), new=True)
-            live = c.state[j] >= 0
-            self._schedule(j[live], t[live], env[live])
+        inflow = sc.inflows[f]
+        n = len(j)
+        bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks)
+        for k, seeds in enumerate(rng.stream_seeds(bases)):
+            c.cols[f"seed{k}"][j] = seeds
+        if inflow.age is not None:
+            age = np.full(n, float(inflow.age))
+        else:
+            band = draw_index(self.uniform(3, j), inflow.age_bands)
+            lo, hi = self._inflow_ages()
+            age = lo[band] + (hi[band] - lo[band]) * self.uniform(3, j)
+        states = list(inflow.states)
+        st = draw_index(self.uniform(3, j), [inflow.states[s] for s in states])
+        dest = np.array([m.index[s] for s in states])[st]
+        c.edu[j] = draw_index(self.uniform(3, j), inflow.education)
+        c.insured[j] = self.uniform(3, j) < inflow.insured_share
+        c.born[j] = t - age * WEEKS_PER_YEAR
+        return dest, m.cause_id[inflow.name]
+
+    def _inflow_ages(self) -> tuple[np.ndarray, np.ndarray]:
+        """Age range of each age band for newcomers (pension age 65, as the SimPy engine)."""
+        if self._ages is None:
+            sc = self.scenario
+            bands = range(len(sc.age_lower))
+            self._ages = (np.array([age_range(sc, b, 65.0)[0] for b in bands]),
+                          np.array([age_range(sc, b, 65.0)[1] for b in bands]))
+        return self._ages
 
     # -- moving people ---------------------------------------------------------------------------
     def _counts(self, s: np.ndarray, a: np.ndarray, t: np.ndarray, sign: int) -> None:
@@ -377,7 +437,7 @@ class VectorSimulation:
         if elapsed is not None:
             self._start_initial(j, s, t)
         else:
-            self._on_entry(j, s)
+            self._on_entry(j, s, t)
 
     def _mark_extended(self, j, s, now) -> None:
         c = self.c
@@ -396,10 +456,11 @@ class VectorSimulation:
         c, m = self.c, self.m
         best = c.pension_at[j].copy()
         rule = np.full(len(j), -1, dtype=np.int8)
-        s = c.state[j]
-        done = c.done[j]
+        # which rules run for each citizen, as one (citizens x rules) table: one pass
+        # instead of several array operations per rule
+        pending = m.rules_in_state[c.state[j]] & ((c.done[j][:, None] >> m.rule_bits) & 1 == 0)
         for r in m.rules:
-            d = r.in_state[s] & ((done >> r.index) & 1 == 0)
+            d = pending[:, r.index]
             if not d.any():
                 continue
             jj = j[d]
@@ -463,6 +524,7 @@ class VectorSimulation:
         c.effect[j] = 0
         c.effect_until[j] = INF
         c.offer_at[j] = INF
+        c.handover_at[j] = INF
         if m.dagpenge >= 0:
             d = s == m.dagpenge
             c.dp_used[j[d]] += t[d] - c.entered[j[d]]
@@ -491,7 +553,7 @@ class VectorSimulation:
         self._enter(j, dest, t, cause, src)
 
     # -- activation (sim.activation.Activation on arrays) -------------------------------------
-    def _on_entry(self, j, s) -> None:
+    def _on_entry(self, j, s, now) -> None:
         c = self.c
         c.offer_at[j] = INF
         for g, pol in self.m.policies.items():
@@ -500,24 +562,61 @@ class VectorSimulation:
                 jj = j[d]
                 ent = c.entered[jj]
                 c.offer_at[jj] = ent + pol.first(ent, c.age[jj])
+        self._refer(j, s, now)
+
+    def _refer(self, j, s, now) -> None:
+        """:meth:`sim.activation.Activation._refer`: two draws from the referral stream."""
+        c = self.c
+        for g, (share, first, last, _) in self.m.referrals.items():
+            d = s == g
+            if d.any():
+                jj = j[d]
+                u, v = self.uniform(4, jj), self.uniform(4, jj)
+                at = c.entered[jj] + first + (last - first) * v
+                ok = (u < share) & (at >= now[d])
+                c.handover_at[jj[ok]] = at[ok]
+                c.offer_at[jj[ok]] = np.minimum(c.offer_at[jj[ok]], at[ok])
+
+    def _next_offer(self, j, now, at) -> None:
+        """The job centre's next offer, or the handover if that comes first (one whose
+        week passed during a job-centre programme is dropped, as in the SimPy engine)."""
+        c = self.c
+        h = c.handover_at[j]
+        late = h < now
+        c.handover_at[j[late]] = INF
+        c.offer_at[j] = np.minimum(at, np.where(late, INF, h))
 
     def _start_initial(self, j, s, now) -> None:
-        self._on_entry(j, s)
+        self._on_entry(j, s, now)
         c = self.c
         for g, pol in self.m.policies.items():
-            d = (s == g) & (c.offer_at[j] < now)
+            d = s == g
+            if d.any():
+                d[d] = c.entered[j[d]] + pol.first(c.entered[j[d]], c.age[j[d]]) < now[d]
             if d.any():
                 jj = j[d]
                 rep = pol.repeat(now[d])
-                c.offer_at[jj] = INF
+                nxt = np.full(len(jj), INF)
                 pos = rep > 0
                 if pos.any():
                     u = self.uniform(2, jj[pos])
-                    c.offer_at[jj[pos]] = now[d][pos] + u * rep[pos]
+                    nxt[pos] = now[d][pos] + u * rep[pos]
+                self._next_offer(jj, now[d], nxt)
 
     def _on_offer(self, j, t) -> None:
         c, m, rec = self.c, self.m, self.recorder
         c.offer_at[j] = INF
+        due = c.handover_at[j] <= t
+        if due.any():  # Activation._hand_over: the other actor's programme, unless busy
+            jh, th = j[due], t[due]
+            c.handover_at[jh] = INF
+            free = c.req[jh] < 0
+            if free.any():
+                inst = np.array([m.referrals[s_][3] for s_ in c.state[jh[free]].tolist()], dtype=np.int64)
+                self._request(jh[free], th[free], inst)
+            j, t = j[~due], t[~due]
+            if not len(j):
+                return
         s = c.state[j]
         # two draws whatever the outcome (common random numbers across exempt shares)
         u = self.uniform(2, j)
@@ -531,7 +630,7 @@ class VectorSimulation:
                 repeat[d] = pol.repeat(t[d])
         if exempt.any():
             r = repeat[exempt]
-            c.offer_at[j[exempt]] = np.where(r > 0, t[exempt] + r, INF)
+            self._next_offer(j[exempt], t[exempt], np.where(r > 0, t[exempt] + r, INF))
             np.add.at(rec.exempt, t[exempt].astype(np.int64), 1)
         ask = ~exempt
         if not ask.any():
@@ -543,6 +642,11 @@ class VectorSimulation:
             d = s == g
             if d.any():
                 inst[d] = pol.items[choice(u2[d], pol.cum)]
+        self._request(j, t, inst)
+
+    def _request(self, j, t, inst) -> None:
+        """Ask for places: granted while places are free and nobody queues, else queue."""
+        c, m, rec = self.c, self.m, self.recorder
         order = np.lexsort((t, inst))
         j, t, inst = j[order], t[order], inst[order]
         grant = np.zeros(len(j), dtype=bool)
@@ -592,7 +696,7 @@ class VectorSimulation:
                 d = s == g
                 if d.any():
                     repeat[d] = pol.repeat(td[d])
-            c.offer_at[jd] = np.where(repeat > 0, td + repeat, INF)
+            self._next_offer(jd, td, np.where(repeat > 0, td + repeat, INF))
         other = ~during
         c.effect[j[other]] = 0
         c.effect_until[j[other]] = INF
@@ -620,41 +724,65 @@ class VectorSimulation:
         self.avail = m.capacity - self.in_use
 
     # -- the events -------------------------------------------------------------------------------
-    def _process(self, j: np.ndarray) -> None:
+    def _process(self, j: np.ndarray, fresh: tuple | None = None) -> np.ndarray:
+        """Handle the pending events of ``j``, then draw the next event of everyone still here.
+
+        ``fresh`` = ``(j, t, clock)`` of newcomers who draw their first event with this
+        batch. Moves by hazard and by deadline leave and enter in one pass. Returns the
+        citizens who drew a new event.
+        """
         c, m = self.c, self.m
         t = c.next_t[j]
         env = c.next_env[j]  # SimPy's clock after timeout(t - now)
         kind = c.kind[j]
         self.events += len(j)
-        for k in (HAZARD, DEADLINE, AGE, EFFECT, OFFER):
-            d = kind == k
-            if not d.any():
-                continue
-            jj, tt = j[d], t[d]
-            if k == HAZARD:
-                u = self.uniform(0, jj)
-                row = m.table.index(c.state[jj], c.fire_band[jj], c.age[jj], c.edu[jj],
-                                    c.insured[jj], c.fire_cycle[jj], c.effect[jj])
-                pick = (m.table.cum[row] <= u[:, None]).sum(axis=1)
-                self._move(jj, m.table.dest[row, pick].astype(np.int64), tt, m.table.cause[row, pick])
-            elif k == DEADLINE:
-                self._deadline(jj, tt)
-            elif k == AGE:
-                s = c.state[jj]
-                a = c.age[jj]
-                self._counts(s, a, tt, -1)
-                a = a + 1
-                c.age[jj] = a
-                self._counts(s, a, tt, 1)
-                c.next_age[jj] = c.born[jj] + m.age_bounds[a.astype(np.int64) + 1]
-            elif k == EFFECT:
-                self._on_effect_end(jj, tt)
-            else:
-                self._on_offer(jj, tt)
+        moves = []
+        d = kind == HAZARD
+        if d.any():
+            moves.append(self._hazard(j[d], t[d]))
+        d = kind == DEADLINE
+        if d.any():
+            moves.append(self._deadline(j[d], t[d]))
+        moves = [mv for mv in moves if len(mv[0])]
+        if moves:
+            self._move(*(np.concatenate(cols) for cols in zip(*moves)))
+        d = kind == AGE
+        if d.any():
+            self._age_band(j[d], t[d])
+        d = kind == EFFECT
+        if d.any():
+            self._on_effect_end(j[d], t[d])
+        d = kind == OFFER
+        if d.any():
+            self._on_offer(j[d], t[d])
         live = c.state[j] >= 0
-        self._schedule(j[live], t[live], env[live])
+        j, t, env = j[live], t[live], env[live]
+        if fresh is not None:
+            j, t, env = (np.concatenate(x) for x in zip((j, t, env), fresh))
+        self._schedule(j, t, env)
+        return j
 
-    def _deadline(self, j, t) -> None:
+    def _hazard(self, j, t) -> tuple:
+        """Destination and cause of moves by hazard (one uniform against the row's shares)."""
+        c, m = self.c, self.m
+        u = self.uniform(0, j)
+        row = m.table.index(c.state[j], c.fire_band[j], c.age[j], c.edu[j],
+                            c.insured[j], c.fire_cycle[j], c.effect[j])
+        pick = (m.table.cum[row] <= u[:, None]).sum(axis=1)
+        return j, m.table.dest[row, pick].astype(np.int64), t, m.table.cause[row, pick].astype(np.int64)
+
+    def _age_band(self, j, t) -> None:
+        c, m = self.c, self.m
+        s = c.state[j]
+        a = c.age[j]
+        self._counts(s, a, t, -1)
+        a = a + 1
+        c.age[j] = a
+        self._counts(s, a, t, 1)
+        c.next_age[j] = c.born[j] + m.age_bounds[a.astype(np.int64) + 1]
+
+    def _deadline(self, j, t) -> tuple:
+        """Deadlines: those who stay get their next deadline; returns the moves of the others."""
         c, m = self.c, self.m
         u = self.uniform(1, j)
         rule = c.rule[j]
@@ -671,8 +799,7 @@ class VectorSimulation:
             c.done[js] |= np.int64(1) << rule[stay].astype(np.int64)
             self._deadlines(js, t[stay])
         mv = ~stay
-        if mv.any():
-            self._move(j[mv], dest[mv], t[mv], cause[mv])
+        return j[mv], dest[mv], t[mv], cause[mv]
 
     def _schedule(self, j: np.ndarray, now: np.ndarray, clock: np.ndarray) -> None:
         """Draw each citizen's next event from ``now`` (Simulation._next_event).
@@ -697,7 +824,10 @@ class VectorSimulation:
         t = now.astype(float).copy()
         ci = np.searchsorted(tab.cycle, t, side="right") - 1
         bi = (tab.bounds[s] <= (t - ent + 1e-9)[:, None]).sum(axis=1) - 1
-        a, ed, ins, f = c.age[j], c.edu[j], c.insured[j], c.effect[j]
+        # the hazard row without its band and cycle parts, which the loop below adds:
+        # age, education, insurance and effect do not change before the event
+        base = tab.index(s, 0, c.age[j], c.edu[j], c.insured[j], 0, c.effect[j])
+        band_stride, cycle_stride = tab.strides[1], tab.strides[5]
         out_t = np.empty(len(j))
         fb = np.zeros(len(j), dtype=np.int8)
         fc = np.zeros(len(j), dtype=np.int8)
@@ -709,7 +839,7 @@ class VectorSimulation:
                 seg_end = np.where(band_end < cyc_end, band_end, cyc_end)
                 h = hard[p]
                 seg_end = np.where(h < seg_end, h, seg_end)
-                total = tab.total[tab.index(s[p], bi[p], a[p], ed[p], ins[p], ci[p], f[p])]
+                total = tab.total[base[p] + bi[p] * band_stride + ci[p] * cycle_stride]
                 tp = t[p]
                 ts = total * (seg_end - tp)
                 fire = ts >= e[p]
@@ -752,10 +882,8 @@ class VectorSimulation:
         rec = self.recorder
         for log, binner in ((self.support_log, rec.support_episodes),
                             (self.programme_log, rec.programme_episodes)):
-            if log and (force or sum(len(x[0]) for x in log) > 200_000):
-                cols = [np.concatenate([x[k] for x in log]) for k in range(4)]
-                log.clear()
-                binner(*cols)
+            if log.rows and (force or log.rows > FLUSH_ROWS):
+                binner(*log.take())
 
     def _close_episodes(self) -> None:
         """Spells and programmes still running at the horizon (Simulation._close_episodes)."""

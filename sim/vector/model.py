@@ -208,6 +208,8 @@ class Model:
         self.capacity = np.array([p.capacity for p in act.places], dtype=np.int64)
         self.policies: dict[int, PolicyArrays] = {s: PolicyArrays(p) for s, p in enumerate(act.policy)
                                                   if p is not None}
+        # handovers to other actors: state -> (share, first week, last week, instrument)
+        self.referrals: dict[int, tuple] = {s: r for s, r in enumerate(act.referral) if r is not None}
         # causes of flows
         self.causes = ["initial"] + [f.name for f in sc.inflows] + [r.name for r in sc.rules]
         for h in sc.hazards:
@@ -233,6 +235,10 @@ class Model:
         if len(self.rules) > 62:  # pragma: no cover - the law has nine rules
             raise ValueError("too many rules for the bit mask")
         self.n_drawn = n_drawn
+        self.rules_in_state = np.zeros((S, len(self.rules)), dtype=bool)  # [state, rule]
+        for r in self.rules:
+            self.rules_in_state[:, r.index] = r.in_state
+        self.rule_bits = np.arange(len(self.rules), dtype=np.int64)
         self.pension = self.law.pension
         self.pension_branch = (RuleArrays(self.pension, -1, S, index, self.calendar, -1)
                                if self.pension is not None else None)
@@ -247,7 +253,9 @@ class Model:
             for a, b in mapping.items():
                 m[a] = b
                 has[a] = True
-            self.redirects.append((start, below, np.array(edus, dtype=np.int64), m, has))
+            edu_ok = np.zeros(len(sc.education_levels), dtype=bool)  # a lookup, not np.isin
+            edu_ok[np.array(edus, dtype=np.int64)] = True
+            self.redirects.append((start, below, edu_ok, m, has))
         # states
         self.outside = index["outside"]
         self.employed = index["employed"]
@@ -266,8 +274,8 @@ class Model:
     def redirect(self, s: np.ndarray, t: np.ndarray, age_weeks: np.ndarray, edu: np.ndarray) -> np.ndarray:
         out = s.copy()
         free = np.ones(len(s), dtype=bool)
-        for start, below, edus, mapping, has in self.redirects:
-            m = free & (t >= start) & (age_weeks < below) & np.isin(edu, edus) & has[s]
+        for start, below, edu_ok, mapping, has in self.redirects:
+            m = free & (t >= start) & (age_weeks < below) & edu_ok[edu] & has[s]
             out[m] = mapping[s[m]]
             free &= ~m
         return out

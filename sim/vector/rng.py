@@ -22,23 +22,40 @@ _INV_2_53 = 1.0 / (1 << 53)
 _KEYS = tuple(U64(key(name)) for name in STREAMS)  # as sim.rng.Streams
 
 
+_S30, _S27, _S31, _S11 = U64(30), U64(27), U64(31), U64(11)
+
+
 def mix64(z: np.ndarray) -> np.ndarray:
     """SplitMix64's output function on a uint64 array (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> U64(30))) * _M1
-        z = (z ^ (z >> U64(27))) * _M2
-    return z ^ (z >> U64(31))
+    z = (z ^ (z >> _S30)) * _M1  # array integer arithmetic wraps without a warning
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
 
 
 def to_uniform(z: np.ndarray) -> np.ndarray:
     """The float in (0, 1) that :meth:`sim.rng.Stream.uniform` makes of a mixed word."""
-    return ((z >> U64(11)).astype(np.float64) + 0.5) * _INV_2_53
+    return ((z >> _S11).astype(np.float64) + 0.5) * _INV_2_53
 
 
 def nth_uniform(seed: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """The ``n``-th uniform (n >= 1) of the streams seeded ``seed``."""
-    with np.errstate(over="ignore"):
-        return to_uniform(mix64(seed + n.astype(U64) * _GOLDEN))
+    """The ``n``-th uniform (n >= 1) of the streams seeded ``seed``.
+
+    In place on one temporary: this runs for every draw of every citizen, and the
+    allocations of the plain expression cost a sixth of it.
+    """
+    z = n.astype(U64)
+    z *= _GOLDEN
+    z += seed
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    z >>= _S11
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= _INV_2_53
+    return u
 
 
 def stream_seeds(base: np.ndarray) -> list[np.ndarray]:
@@ -48,8 +65,7 @@ def stream_seeds(base: np.ndarray) -> list[np.ndarray]:
 
 def initial_bases(rep_key: int, ids: np.ndarray) -> np.ndarray:
     """Bases of the initial population's citizens (integer ids), as in :func:`sim.rng.citizen_streams`."""
-    with np.errstate(over="ignore"):
-        inner = mix64(ids.astype(U64) * _GOLDEN + U64(1))
+    inner = mix64(ids.astype(U64) * _GOLDEN + U64(1))
     return mix64(U64(rep_key) ^ inner)
 
 

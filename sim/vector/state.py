@@ -40,10 +40,11 @@ COLUMNS: dict[str, tuple[str, object]] = {
     "next_env": ("f8", INF),     # the same on SimPy's clock: now + (next_t - now)
     "sched_now": ("f8", 0.0),    # the clock when it was drawn (SimPy's env.now)
     "kind": ("i1", 0),
+    "handover_at": ("f8", INF),  # a handover to another actor due in this spell
     "fire_band": ("i1", 0),
     "fire_cycle": ("i1", 0),
-    "seed0": ("u8", 0), "seed1": ("u8", 0), "seed2": ("u8", 0), "seed3": ("u8", 0),
-    "n0": ("u4", 0), "n1": ("u4", 0), "n2": ("u4", 0), "n3": ("u4", 0),
+    "seed0": ("u8", 0), "seed1": ("u8", 0), "seed2": ("u8", 0), "seed3": ("u8", 0), "seed4": ("u8", 0),
+    "n0": ("u4", 0), "n1": ("u4", 0), "n2": ("u4", 0), "n3": ("u4", 0), "n4": ("u4", 0),
 }
 
 
