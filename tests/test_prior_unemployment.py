@@ -73,10 +73,9 @@ def test_both_engines_draw_the_same_histories(baseline):
 def test_prior_on_a_state_that_is_not_unemployed_is_an_error(data_copy):
     from sim.spec import load_scenario
     path = data_copy / "scenario.toml"
-    text = path.read_text() + (
-        '\n[population.prior_unemployment]\nunit = "share; weeks"\nsource = "test"\n'
-        'sygedagpenge = { share = 0.5, weeks = 20 }\n')
-    path.write_text(text)
+    text = path.read_text()
+    assert "\ndagpenge = { share =" in text  # the baseline's own table
+    path.write_text(text.replace("\ndagpenge = { share =", "\nsygedagpenge = { share =", 1))
     with pytest.raises(SpecError) as e:
         load_scenario(path, data_dir=data_copy / "data")
     assert "prior_unemployment.sygedagpenge" in str(e.value)
