@@ -27,3 +27,16 @@ def test_cycle_factor_scales_the_elasticity_not_the_rate(baseline):
     old = next(h for h in baseline.hazards if h.name == "dagpenge->employed")
     new = next(h for h in sc.hazards if h.name == "dagpenge->employed")
     assert new.rate == old.rate and new.cycle_elasticity == pytest.approx(0.5 * old.cycle_elasticity)
+
+
+def test_dummy_reseeds_so_its_effect_is_monte_carlo_noise(baseline):
+    """The dummy changes no parameter but re-seeds: two of its levels give different outputs
+    (noise), while the same level gives bit-identical ones (common random numbers)."""
+    sc = baseline.scaled(0.01)
+    f = [sa.Factor(sa.DUMMY, "dummy", ())]
+    assert sa.dummy_seed(f, [0.8], 5) == 5 and sa.dummy_seed(f, [1.25], 5) != 5
+    low = sa.run_point((sc, f, [0.8], 1, 5, 1, "vector"))
+    high = sa.run_point((sc, f, [1.25], 1, 5, 1, "vector"))
+    again = sa.run_point((sc, f, [0.8], 1, 5, 1, "vector"))
+    assert low == again and low != high
+    assert sa.apply_factors(sc, f, [1.25]).hazards == sc.hazards

@@ -2,11 +2,15 @@
 
 Factors are multipliers on groups of hazards (the calibration's free parameters) and on
 activation effects (each instrument's deviation from 1 during and after the programme
-is scaled: 1 + m·(effect − 1)), plus a *dummy* factor that changes nothing. Every
-design point runs the same replications (common random numbers), so a difference
-between points is the factor's doing, not fresh noise; what noise remains shows as
-the dummy's Morris μ*, reported next to every output with the between-replication
-standard error. A factor is "noise-level" when its μ* is not above the dummy's.
+is scaled: 1 + m·(effect − 1)), plus a *dummy* factor. Every design point runs the same
+replications (common random numbers), so a difference between points is mostly the
+factor's doing. The dummy changes no parameter: its level re-seeds the replications
+(seed + 7919 × level), so its elementary effects are pure Monte Carlo noise *without*
+common random numbers — an upper bound on the noise left in the other factors' effects,
+which share their random numbers. Its μ* is reported next to every output with the
+between-replication standard error; a factor is "noise-level" when its μ* is not above
+the dummy's. (A dummy that changed nothing would show μ* = 0 under common random numbers
+and say nothing about noise.)
 """
 
 from __future__ import annotations
@@ -95,10 +99,24 @@ def outputs(r, years: float) -> dict[str, float]:
     return out
 
 
+SEED_STEP = 7919  # seed offset per level of the dummy factor (a prime, far from other seeds)
+
+
+def dummy_seed(factors: list[Factor], values, seed: int) -> int:
+    """The replications' seed at a design point: the dummy's level re-seeds them."""
+    for f, v in zip(factors, values):
+        if f.kind == "dummy":
+            lo, hi = math.log(f.lower), math.log(f.upper)
+            level = int(round((math.log(v) - lo) / (hi - lo) * 1000))
+            return seed + SEED_STEP * level
+    return seed
+
+
 def run_point(task: tuple) -> dict[str, float]:
     """Mean outputs over the fixed replications at one design point (importable for workers)."""
     scenario, factors, values, years, seed, replications, engine = task
     sc = apply_factors(scenario, factors, values)
+    seed = dummy_seed(factors, values, seed)
     sim = engines.get(engine)
     rows = [outputs(sim(sc, years=years, seed=seed, replication=r), years) for r in range(replications)]
     return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
@@ -158,10 +176,12 @@ def ranking(morris_table: pd.DataFrame) -> pd.DataFrame:
     """Factors ranked by their largest μ* relative to the output's noise level, over all outputs."""
     t = morris_table.copy()
     t["rel"] = t["mu_star"] / t.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
-    g = t.groupby("factor").agg(max_relative_mu_star=("rel", "max"),
+    g = t.groupby("factor").agg(mean_relative_mu_star=("rel", "mean"),
+                                max_relative_mu_star=("rel", "max"),
                                 outputs_above_noise=("above_noise", "sum"),
                                 median_ratio_to_noise=("ratio", "median"))
-    return g.sort_values("max_relative_mu_star", ascending=False).reset_index()
+    return g.sort_values(["mean_relative_mu_star", "max_relative_mu_star"],
+                         ascending=False).reset_index()
 
 
 def sobol(scenario: Scenario, factors: list[Factor], *, years: float = 5, n: int = 16,
@@ -201,11 +221,11 @@ def chart(rank: pd.DataFrame, morris_table: pd.DataFrame, path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, max(4, 0.3 * len(rank) + 1.5)))
     y = np.arange(len(rank))[::-1]
-    axes[0].barh(y, rank["max_relative_mu_star"], color=["0.6" if f == DUMMY else "tab:blue"
-                                                          for f in rank["factor"]])
+    axes[0].barh(y, rank["mean_relative_mu_star"], color=["0.6" if f == DUMMY else "tab:blue"
+                                                           for f in rank["factor"]])
     axes[0].set_yticks(y, rank["factor"], fontsize=8)
-    axes[0].set_xlabel("largest μ* over outputs, relative to the output's top factor")
-    axes[0].set_title("Morris ranking (grey: dummy = Monte Carlo noise)")
+    axes[0].set_xlabel("mean over outputs of μ* relative to the output's top factor")
+    axes[0].set_title("Morris ranking (grey: dummy = Monte Carlo noise, re-seeded)")
     key = morris_table.groupby("output")["mu_star"].max().sort_values(ascending=False).index[:6]
     sub = morris_table[morris_table["output"].isin(key)]
     for out in key:
