@@ -172,14 +172,27 @@ def morris(scenario: Scenario, factors: list[Factor], *, years: float = 5, traje
     return df.sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
 
 
-def ranking(morris_table: pd.DataFrame) -> pd.DataFrame:
-    """Factors ranked by their largest μ* relative to the output's noise level, over all outputs."""
+def ranking(morris_table: pd.DataFrame, resolve: float = 2.0) -> pd.DataFrame:
+    """Factors ranked by the mean over *resolved* outputs of μ* relative to the output's top factor.
+
+    An output is resolved when its top (non-dummy) factor's μ* exceeds ``resolve`` × the
+    dummy's μ* (the Monte Carlo noise gauge): outputs the design cannot tell from noise
+    (small stocks at a small scale) would otherwise rank the dummy first. ``outputs_above_noise``
+    and ``median_ratio_to_noise`` are over all outputs.
+    """
     t = morris_table.copy()
+    top = t[t["factor"] != DUMMY].groupby("output")["mu_star"].max()
+    noise = t.groupby("output")["noise_mu_star"].first().fillna(0.0)
+    resolved = top.index[top > resolve * noise.reindex(top.index)]
     t["rel"] = t["mu_star"] / t.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
-    g = t.groupby("factor").agg(mean_relative_mu_star=("rel", "mean"),
-                                max_relative_mu_star=("rel", "max"),
-                                outputs_above_noise=("above_noise", "sum"),
+    r = t[t["output"].isin(resolved)]
+    g = t.groupby("factor").agg(outputs_above_noise=("above_noise", "sum"),
                                 median_ratio_to_noise=("ratio", "median"))
+    g["mean_relative_mu_star"] = r.groupby("factor")["rel"].mean().reindex(g.index).fillna(0.0)
+    g["max_relative_mu_star"] = r.groupby("factor")["rel"].max().reindex(g.index).fillna(0.0)
+    g["resolved_outputs"] = len(resolved)
+    g = g[["mean_relative_mu_star", "max_relative_mu_star", "outputs_above_noise",
+           "median_ratio_to_noise", "resolved_outputs"]]
     return g.sort_values(["mean_relative_mu_star", "max_relative_mu_star"],
                          ascending=False).reset_index()
 
@@ -224,7 +237,7 @@ def chart(rank: pd.DataFrame, morris_table: pd.DataFrame, path) -> None:
     axes[0].barh(y, rank["mean_relative_mu_star"], color=["0.6" if f == DUMMY else "tab:blue"
                                                            for f in rank["factor"]])
     axes[0].set_yticks(y, rank["factor"], fontsize=8)
-    axes[0].set_xlabel("mean over outputs of μ* relative to the output's top factor")
+    axes[0].set_xlabel("mean over resolved outputs of μ* relative to the output's top factor")
     axes[0].set_title("Morris ranking (grey: dummy = Monte Carlo noise, re-seeded)")
     key = morris_table.groupby("output")["mu_star"].max().sort_values(ascending=False).index[:6]
     sub = morris_table[morris_table["output"].isin(key)]
