@@ -3,7 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 YEARS ?= 5
-REPLICATIONS ?= 20
+REPLICATIONS ?= 10
+EXAMPLES ?= scenarios/tidligere_foerste_tilbud.toml scenarios/virksomhedsrettet_indsats_plus_50.toml
 SEED ?= 2015
 
 .PHONY: run test bench clean
@@ -19,8 +20,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# make run: the Aalborg baseline and two example scenarios with common random numbers
+# (out/compare/<scenario>/ holds what `caseflow run` writes), then the report out/report.html.
 run: $(VENV)/.installed
-	$(PY) -m sim run scenarios/aalborg_2015.toml --years $(YEARS) --replications $(REPLICATIONS) --seed $(SEED) --out out/aalborg_2015
+	$(PY) -m sim compare scenarios/aalborg_2015.toml $(EXAMPLES) --years $(YEARS) --replications $(REPLICATIONS) --seed $(SEED) --out out/compare
+	$(PY) -m sim report out/compare -o out/report.html
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q

@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.spec import load_scenario  # noqa: E402
-from sim.vector.engine import compiled, simulate  # noqa: E402
+from sim.engines import get, label  # noqa: E402
+from sim.vector.engine import compiled  # noqa: E402
+
+simulate = get("vector")  # the compiled kernel when numba imports (label printed below)
 
 AALBORG_WORKING_AGE = 136_000  # scenarios/aalborg_2015.toml header: ~136,000 aged 18-64
 
@@ -37,6 +40,7 @@ def main() -> None:
     t0 = time.perf_counter()
     sc = load_scenario(ROOT / "scenarios" / "aalborg_2015.toml").scaled(args.people / AALBORG_WORKING_AGE)
     compiled(sc)
+    print(f"engine {label('vector')}")
     print(f"scenario loaded and compiled in {time.perf_counter() - t0:.1f} s "
           f"(scale {sc.scale:.2f} of Aalborg)")
     for r in range(args.replications):

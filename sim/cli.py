@@ -11,7 +11,7 @@ from .errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
 COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "cohort",
-            "trial")
+            "trial", "report")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""The engines that run a scenario, by name (``--engine simpy|vector``).
+"""The engines that run a scenario, by name (``--engine simpy|vector|vector-numba|vector-numpy``).
 
 Every engine takes the same :class:`~sim.spec.Scenario` and returns a
 :class:`~sim.engine.RunResult` whose recorder holds the same arrays, so tables,
@@ -15,7 +15,9 @@ from .errors import SpecError
 # name -> "module:function"; imported on demand so an engine's cost is paid only when used
 ENGINES: dict[str, str] = {
     "simpy": "sim.engine:simulate",
-    "vector": "sim.vector.engine:simulate",
+    "vector": "sim.vector.select:simulate",        # vector-numba if numba imports, else vector-numpy
+    "vector-numba": "sim.vector.numba_engine:simulate",
+    "vector-numpy": "sim.vector.engine:simulate",
 }
 
 
@@ -25,4 +27,16 @@ def get(name: str) -> Callable:
         raise SpecError("<command line>", "--engine",
                         f"unknown engine {name!r}; expected one of {sorted(ENGINES)}")
     module, func = ENGINES[name].split(":")
-    return getattr(importlib.import_module(module), func)
+    try:
+        return getattr(importlib.import_module(module), func)
+    except ImportError as exc:  # an optional dependency (numba: pip install caseflow[fast])
+        raise SpecError("<command line>", "--engine", f"engine {name!r} is not installed: {exc}") from exc
+
+
+def label(name: str) -> str:
+    """What engine ``name`` runs, for manifests: e.g. "vector (numba)" or "vector (numpy)"."""
+    if name == "vector":
+        from .vector.select import LABEL
+
+        return LABEL
+    return {"vector-numba": "vector (numba)", "vector-numpy": "vector (numpy)"}.get(name, name)

@@ -30,7 +30,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, engines
 from .errors import SpecError
 from .runner import Results
 
@@ -81,6 +81,7 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
             "scenario_sha256": results.scenario.digest, "seed": results.seed,
             "replications": results.replications, "years": results.years,
             "scale": results.scenario.scale, "engine": engine or results.engine,
+            "engine_implementation": engines.label(engine or results.engine),
             "version": __version__, "python": platform.python_version(),
             "wall_seconds": round(wall, 3), "persons": results.persons, "events": results.events,
             "files": listing,

@@ -1,4 +1,9 @@
-"""The vector engine on its own: streams, determinism, conservation, legal limits, errors."""
+"""The vector engine on its own: streams, determinism, conservation, legal limits, errors.
+
+Every test runs on both variants: the NumPy engine (sim/vector/engine.py) and the
+compiled kernel (sim/vector/numba_engine.py, what ``--engine vector`` runs when Numba
+imports).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,20 @@ from sim.calendar import WEEKS_PER_YEAR
 from sim.errors import SpecError
 from sim.rng import citizen_streams, replication_key
 from sim.vector import rng
-from sim.vector.engine import VectorSimulation, simulate
+from sim.vector.engine import VectorSimulation
+from sim.vector.numba_engine import NumbaSimulation
+
+VARIANTS = {"vector-numpy": VectorSimulation, "vector-numba": NumbaSimulation}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def variant(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def simulate(variant):
+    return engines.get(variant)
 
 
 def test_array_streams_draw_what_the_simpy_streams_draw():
@@ -30,8 +48,8 @@ def test_array_streams_draw_what_the_simpy_streams_draw():
 
 
 @pytest.fixture(scope="module")
-def run(baseline):
-    sim = VectorSimulation(baseline.scaled(0.03), years=3, seed=7)
+def run(baseline, variant):
+    sim = VARIANTS[variant](baseline.scaled(0.03), years=3, seed=7)
     return sim, sim.run()
 
 
@@ -91,7 +109,7 @@ def test_nobody_beyond_legal_limits(run):
     assert (c.pension_at[:n][alive] >= now - 1e-9).all()
 
 
-def test_same_seed_same_result_and_other_seed_differs(baseline):
+def test_same_seed_same_result_and_other_seed_differs(baseline, simulate):
     small = baseline.scaled(0.02)
     a = simulate(small, years=1, seed=11).recorder
     b = simulate(small, years=1, seed=11).recorder
@@ -100,7 +118,7 @@ def test_same_seed_same_result_and_other_seed_differs(baseline):
     assert not (a.persons == c.persons).all()
 
 
-def test_compaction_does_not_change_results(baseline, monkeypatch):
+def test_compaction_does_not_change_results(baseline, simulate, monkeypatch):
     small = baseline.scaled(0.02)
     a = simulate(small, years=1, seed=4).recorder
     import sim.vector.state as state
@@ -122,8 +140,7 @@ def test_compaction_does_not_change_results(baseline, monkeypatch):
     assert a.indicators == b.indicators
 
 
-def test_registered_and_refuses_what_it_cannot_do(baseline):
-    assert engines.get("vector") is simulate
+def test_registered_and_refuses_what_it_cannot_do(baseline, simulate):
     with pytest.raises(SpecError, match="trace"):
         simulate(baseline.scaled(0.01), years=0.1, trace={1})
 

@@ -153,13 +153,18 @@ class VectorSimulation:
             if week < self.weeks:
                 self._allocate(float(week))
             self.recorder.usage[week] = np.stack([self.in_use, self.queued], axis=1)
-            if self.c.n > 0 and (self.c.state[: self.c.n] < 0).mean() > COMPACT_SHARE:
-                self.c.compact()
+            self._compact()
         self._close_episodes()
         rec = self.recorder
         rec.events = self.events
         return RunResult(self.scenario, self.replication, self.seed, self.weeks, rec,
                          self.created, self.events, time.perf_counter() - t0)
+
+    def _compact(self) -> None:
+        """Drop the citizens who have left once they hold a quarter of the slots."""
+        c = self.c
+        if c.n > 0 and (c.state[: c.n] < 0).mean() > COMPACT_SHARE:
+            c.compact()
 
     def _advance(self, until: float, observer: float) -> None:
         """Newcomers and events before ``until``, in batches.

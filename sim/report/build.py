@@ -1,0 +1,602 @@
+"""Assemble the report: read the runs, compute, draw, and render one self-contained page.
+
+Numbers are formatted here (Danish or English) so the template only places text;
+the template escapes every string (Jinja2 autoescape), whatever file it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import os
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import SpecError
+from . import analysis, charts, goals, labels
+from . import format as fmt
+from .data import Comparison, Observation, Run, expand, load_comparison, load_observed, load_run
+from .html import render
+
+OBSERVED_DIR = Path("calibration") / "observed"
+
+
+@dataclass
+class Progress:
+    quiet: bool = False
+
+    def __call__(self, step: str) -> None:
+        if not self.quiet:
+            print(f"report: {step}", file=sys.stderr, flush=True)
+
+
+def _t(lang: str, da: str, en: str) -> str:
+    return da if lang == "da" else en
+
+
+# ---------------------------------------------------------------------------
+# Scenario file (for sources and municipality), found from the manifest
+# ---------------------------------------------------------------------------
+def _scenario_path(run: Run) -> Path | None:
+    name = run.manifest.get("scenario_file")
+    if not name:
+        return None
+    p = Path(name)
+    candidates = [p] if p.is_absolute() else [Path.cwd() / p] + [d / p for d in run.path.resolve().parents]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _scenario(run: Run):
+    """(Scenario or None, note): the run's scenario if its file still has the run's hash."""
+    from ..spec import load_scenario
+    path = _scenario_path(run)
+    if path is None:
+        return None, "not found"
+    try:
+        sc = load_scenario(path)
+    except SpecError as exc:
+        return None, f"cannot be read: {exc}"
+    if sc.digest != run.manifest.get("scenario_sha256"):
+        return sc, "changed"
+    return sc, "ok"
+
+
+def _scenario_key(run: Run, key: str) -> tuple[str, Path] | None:
+    """``[scenario] <key>`` of the run's scenario file or the file it ``extends`` (read as data),
+    with the file it was found in (relative paths in it are relative to that file)."""
+    path, seen = _scenario_path(run), set()
+    while path is not None and path not in seen and len(seen) < 20:
+        seen.add(path)
+        try:
+            with open(path, "rb") as f:
+                doc = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+        head = doc.get("scenario")
+        value = head.get(key) if isinstance(head, dict) else None
+        if isinstance(value, str):
+            return value, path
+        parent = doc.get("extends")
+        parent = parent[0] if isinstance(parent, list) and parent else parent
+        path = (path.parent / parent) if isinstance(parent, str) else None
+    return None
+
+
+def _municipality(run: Run) -> str | None:
+    found = _scenario_key(run, "municipality")
+    return found[0] if found else None
+
+
+def fit_reports(run: Run) -> dict[str, pd.DataFrame | None]:
+    """Calibration fit and held-out validation: the run's own tables, else those written by
+    ``caseflow calibrate`` / ``validate`` next to the fitted layer the scenario names
+    (``[scenario] fitted``: <stem>_fit_targets.csv, <stem>_validation.csv)."""
+    out = {"fit": run.table("fit"), "validation": run.table("validation")}
+    found = _scenario_key(run, "fitted")
+    if found:
+        layer = (found[1].parent / found[0]).resolve()
+        for key, suffix in (("fit", "_fit_targets.csv"), ("validation", "_validation.csv")):
+            f = layer.with_name(layer.stem + suffix)
+            if out[key] is None and f.is_file():
+                try:
+                    out[key] = pd.read_csv(f)
+                except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+                    pass
+                else:
+                    out[key].attrs["file"] = str(f)
+    return out
+
+
+def display_name(run: Run, lang: str, comparison: Comparison | None = None) -> str:
+    """The scenario's Danish title in a Danish report when one is known, else its name."""
+    if lang == "da":
+        entry = comparison.entry(run.path.name) if comparison else {}
+        if entry.get("title_da"):
+            return str(entry["title_da"])
+        if run.manifest.get("title_da"):
+            return str(run.manifest["title_da"])
+        sc, note = _scenario(run)
+        if sc is not None and note == "ok" and sc.name == run.name and getattr(sc, "title_da", ""):
+            return str(sc.title_da)
+    return run.name
+
+
+def default_observed(run: Run) -> Path | None:
+    """calibration/observed/<municipality>.toml, next to the scenario's project or in the working directory."""
+    m = _municipality(run)
+    if not m:
+        return None
+    name = f"{m.lower()}.toml"
+    sc = _scenario_path(run)
+    roots = [Path.cwd()] + ([sc.resolve().parent.parent] if sc else [])
+    return next((r / OBSERVED_DIR / name for r in roots if (r / OBSERVED_DIR / name).is_file()), None)
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+def _yearly_bands(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    gf = analysis.group_fte(run)
+    weekly = analysis.bands(gf, ["group", "week", "date"], "fte")
+    yr = analysis.yearly(gf)
+    return gf, weekly, yr
+
+
+def _groups_table(yb: pd.DataFrame, lang: str) -> dict:
+    years = sorted(yb["year"].unique())
+    rows = []
+    for key in list(labels.GROUPS) + [analysis.TOTAL]:
+        sub = yb[yb["group"] == key].set_index("year")
+        if sub.empty:
+            continue
+        name = labels.pick(labels.TOTAL, lang) if key == analysis.TOTAL else labels.group(key, lang)
+        cells = [{"value": fmt.number(sub.loc[y, "p50"], 0, lang),
+                  "band": fmt.interval(sub.loc[y, "p5"], sub.loc[y, "p95"], 0, lang)} for y in years]
+        rows.append({"name": name, "cells": cells, "total": key == analysis.TOTAL,
+                     "colour": charts.COLOURS[key]})
+    return {"years": [str(y) for y in years], "rows": rows}
+
+
+def _summary(ctx_lang: str, run: Run, name: str, yb: pd.DataFrame, judged: list, cost: dict | None,
+             comparisons: list[dict]) -> str:
+    lang = ctx_lang
+    tot = yb[yb["group"] == analysis.TOTAL].set_index("year")
+    if tot.empty:
+        return _t(lang, "Kørslen dækker ikke et helt kalenderår.", "The run does not cover a full calendar year.")
+    y0, y1 = int(tot.index.min()), int(tot.index.max())
+    a, b = tot.loc[y0, "p50"], tot.loc[y1, "p50"]
+    change = b / a - 1 if a else math.nan
+    parts = []
+    if y0 == y1:
+        parts.append(_t(lang,
+            f"Fremskrivningen »{name}« giver {fmt.number(a, 0, lang)} fuldtidspersoner på offentlig forsørgelse i {y0}.",
+            f"The forecast “{name}” gives {fmt.number(a, 0, lang)} full-time persons on public support in {y0}."))
+    else:
+        direction = (_t(lang, "falder", "falls") if change < -0.005 else
+                     _t(lang, "stiger", "rises") if change > 0.005 else _t(lang, "er stort set uændret", "stays about the same"))
+        parts.append(_t(lang,
+            f"Fremskrivningen »{name}« viser, at antallet af fuldtidspersoner på offentlig forsørgelse {direction}: "
+            f"fra {fmt.number(a, 0, lang)} i {y0} til {fmt.number(b, 0, lang)} i {y1} "
+            f"({fmt.percent(change, 1, lang, sign=True)}; med 90\u00a0% sandsynlighed mellem "
+            f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} og {fmt.number(tot.loc[y1, 'p95'], 0, lang)} i {y1}).",
+            f"The forecast “{name}” shows that the number of full-time persons on public support {direction}: "
+            f"from {fmt.number(a, 0, lang)} in {y0} to {fmt.number(b, 0, lang)} in {y1} "
+            f"({fmt.percent(change, 1, lang, sign=True)}; with 90\u00a0% probability between "
+            f"{fmt.number(tot.loc[y1, 'p5'], 0, lang)} and {fmt.number(tot.loc[y1, 'p95'], 0, lang)} in {y1})."))
+        g = yb[(yb["group"] != analysis.TOTAL) & yb["year"].isin([y0, y1])].pivot(index="group", columns="year", values="p50")
+        if not g.empty:
+            d = (g[y1] - g[y0])
+            k = d.abs().idxmax()
+            parts.append(_t(lang,
+                f"Den største ændring er for {labels.group(k, lang).lower()} ({fmt.number(d[k], 0, lang, sign=True)} fuldtidspersoner).",
+                f"The largest change is for {labels.group(k, lang).lower()} ({fmt.number(d[k], 0, lang, sign=True)} full-time persons)."))
+    if cost:
+        parts.append(_t(lang,
+            f"Kommunens nettoudgift til forsørgelse og aktivering er {cost['first']} i {cost['y0']} og {cost['last']} i {cost['y1']}.",
+            f"The municipality's net cost of benefits and activation is {cost['first']} in {cost['y0']} and {cost['last']} in {cost['y1']}."))
+    else:
+        parts.append(_t(lang, "Udgifterne i kroner er ikke beregnet for denne kørsel.",
+                        "Costs in DKK are not computed for this run."))
+    counts = {s: sum(1 for j in judged if j.status == s) for s in labels.STATUS}
+    if judged:
+        parts.append(_t(lang,
+            f"Af planens {len(judged)} mål nås {counts['met']}, {counts['at_risk']} er i fare og {counts['missed']} nås ikke"
+            + (f"; {counts['unknown']} kan ikke vurderes ud fra modellen." if counts['unknown'] else "."),
+            f"Of the plan's {len(judged)} goals, {counts['met']} are met, {counts['at_risk']} at risk and {counts['missed']} missed"
+            + (f"; {counts['unknown']} cannot be judged from the model." if counts['unknown'] else ".")))
+    for c in comparisons:
+        if c.get("headline"):
+            parts.append(c["headline"])
+    return " ".join(parts)
+
+
+def _goal_rows(judged: list, lang: str) -> list[dict]:
+    rows = []
+    for j in judged:
+        rows.append({
+            "label": j.label, "status": j.status, "status_text": labels.pick(labels.STATUS[j.status], lang),
+            "probability": fmt.percent(j.share_met, 0, lang) if math.isfinite(j.share_met) else fmt.DASH,
+            "change": fmt.percent(j.median_change, 1, lang, sign=True) if math.isfinite(j.median_change) else fmt.DASH,
+            "target": (fmt.percent(j.goal.target, 0, lang, sign=True) if j.goal else fmt.DASH),
+            "source": j.goal.source if j.goal else "",
+            "reason": j.reason,
+        })
+    return rows
+
+
+def _cost_summary(run: Run, lang: str) -> tuple[dict | None, pd.DataFrame | None]:
+    costs = run.table("costs")
+    if costs is None:
+        return None, None
+    per = analysis.net_cost_per_year(costs)
+    if per is None or per.empty:
+        return None, None
+    b = analysis.bands(per, ["year"], "net_dkk").sort_values("year")
+    y0, y1 = int(b["year"].iloc[0]), int(b["year"].iloc[-1])
+    return ({"y0": y0, "y1": y1, "first": fmt.dkk_millions(b["p50"].iloc[0], 1, lang),
+             "last": fmt.dkk_millions(b["p50"].iloc[-1], 1, lang),
+             "rows": [{"year": str(int(r.year)), "value": fmt.dkk_millions(r.p50, 1, lang),
+                       "band": fmt.interval(r.p5 / 1e6, r.p95 / 1e6, 1, lang)} for r in b.itertuples()]},
+            b)
+
+
+def _shared_comparison(base: Run, alt: Run) -> Comparison | None:
+    """The ``caseflow compare`` directory both runs belong to, if any (its tables are used first)."""
+    if base.path.resolve().parent != alt.path.resolve().parent:
+        return None
+    comp = load_comparison(alt.path.resolve().parent)
+    if comp is None or comp.manifest.get("baseline") != base.path.name:
+        return None
+    return comp
+
+
+def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) -> tuple[dict, list]:
+    """One scenario against the baseline: per group and year, paired differences with 90 % intervals."""
+    comp = _shared_comparison(base, alt)
+    name = display_name(alt, lang, comp)
+    _, _, alt_yr = _yearly_bands(alt)
+    pair = analysis.pairing(base, alt)
+    diff = analysis.differences(base_yr, alt_yr, ["group", "year"], "fte", pair.paired)
+    out_charts = []
+    if diff.empty:
+        return {"name": name, "empty": True}, out_charts
+    last = int(diff["year"].max())
+    final = diff[diff["year"] == last]
+    title = _t(lang, f"»{name}« mod basis, {last}", f"“{name}” against baseline, {last}")
+    out_charts.append(charts.differences(final, lang, title, f"difference_{idx + 1}"))
+    years = sorted(diff["year"].unique())
+    rows = []
+    for key in list(labels.GROUPS) + [analysis.TOTAL]:
+        sub = diff[diff["group"] == key].set_index("year")
+        if sub.empty:
+            continue
+        rows.append({
+            "name": labels.pick(labels.TOTAL, lang) if key == analysis.TOTAL else labels.group(key, lang),
+            "total": key == analysis.TOTAL,
+            "cells": [{"value": fmt.number(sub.loc[y, "difference"], 0, lang, sign=True),
+                       "band": fmt.interval(sub.loc[y, "low"], sub.loc[y, "high"], 0, lang, sign=True),
+                       "clear": bool(sub.loc[y, "distinguishable"])} for y in years]})
+    tot = final[final["group"] == analysis.TOTAL].iloc[0]
+    headline = _t(lang,
+        f"Scenariet »{name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"fuldtidspersoner i {last} (90\u00a0%-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
+        f"The scenario “{name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
+        f"full-time persons in {last} (90\u00a0% interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
+    # money: net municipal cost difference and payback. A comparison directory's own
+    # differences.csv and investment.csv come first; else computed from both runs' costs.csv.
+    money = _money_from_comparison(comp, alt.path.name, set(int(y) for y in years), lang) if comp else None
+    bc, ac = base.table("costs"), alt.table("costs")
+    if money is None and bc is not None and ac is not None:
+        bn, an = analysis.net_cost_per_year(bc), analysis.net_cost_per_year(ac)
+        if bn is not None and an is not None:
+            dn = analysis.differences(bn, an, ["year"], "net_dkk", pair.paired)
+            pb = analysis.payback_year(dn.set_index("year")["difference"])
+            money = {"rows": [{"year": str(int(r.year)), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
+                               "band": fmt.interval(r.low / 1e6, r.high / 1e6, 1, lang, sign=True)}
+                              for r in dn.itertuples()],
+                     "payback": (str(pb) if pb is not None else
+                                 _t(lang, "ikke inden for perioden", "not within the horizon")),
+                     "investment": _investment(bc, ac, lang) if pair.paired else None}
+    if money and money["rows"]:
+        last_money = money["rows"][-1]
+        headline += _t(lang,
+            f" Kommunens nettoudgift ændres med {last_money['value']} i {last_money['year']} "
+            f"(90\u00a0%-interval {last_money['band']} mio.\u00a0kr.).",
+            f" The municipality's net cost changes by {last_money['value']} in {last_money['year']} "
+            f"(90\u00a0% interval DKK {last_money['band']}m).")
+    return ({"name": name, "empty": False, "years": [str(y) for y in years], "rows": rows,
+             "paired": pair.paired, "n": pair.replications, "reason": pair.reason,
+             "chart": out_charts[0].name, "headline": headline, "money": money,
+             "manifest": _manifest_rows(alt, lang)}, out_charts)
+
+
+def _money_from_comparison(comp: Comparison, slug: str, full_years: set[int], lang: str) -> dict | None:
+    """Net municipal cost difference (differences.csv) and investment view (investment.csv) of one scenario."""
+    d = comp.differences
+    if d is None or not {"scenario", "measure", "name", "period", "difference", "ci_low", "ci_high"} <= set(d.columns):
+        return None
+    d = d[(d["scenario"] == slug) & (d["measure"] == "cost") & (d["name"] == "net_municipal_dkk:total")]
+    d = d[pd.to_numeric(d["period"], errors="coerce").isin(full_years)]
+    if d.empty:
+        return None
+    rows = [{"year": str(int(float(r.period))), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
+             "band": fmt.interval(r.ci_low / 1e6, r.ci_high / 1e6, 1, lang, sign=True)} for r in d.itertuples()]
+    cum = d.assign(year=pd.to_numeric(d["period"])).set_index("year")["difference"]
+    pb = analysis.payback_year(cum)
+    money = {"rows": rows, "source": "differences.csv",
+             "payback": str(pb) if pb is not None else _t(lang, "ikke inden for perioden", "not within the horizon"),
+             "investment": None}
+    inv = comp.investment
+    if inv is not None and {"scenario", "measure", "year", "p5", "p50", "p95"} <= set(inv.columns):
+        inv = inv[inv["scenario"] == slug]
+        if not inv.empty:
+            money["investment"] = _investment_view(inv, inv.iloc[0], lang, full_years)
+    return money
+
+
+INVESTMENT_ROWS = (
+    ("extra_activation_dkk", "Ekstra udgift til aktivering", "Extra activation spending"),
+    ("benefit_saving_dkk", "Besparelse på forsørgelse", "Saving on benefits"),
+    ("net_saving_dkk", "Nettobesparelse", "Net saving"),
+    ("cumulative_net_saving_dkk", "Akkumuleret nettobesparelse", "Cumulative net saving"),
+)
+
+
+def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) -> dict | None:
+    """The investeringsmodel of sim.costs (activation spent against benefits saved), when the tables allow it."""
+    from .. import costs
+    if "kind" not in base_costs.columns or "kind" not in alt_costs.columns:
+        return None
+    b, a = analysis.full_years(base_costs), analysis.full_years(alt_costs)
+    try:
+        inv = costs.investment(b, a)
+    except (ValueError, KeyError):
+        return None
+    return _investment_view(inv.years, inv.payback.iloc[0], lang)
+
+
+def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[int] | None = None) -> dict:
+    """Rows of the investment view (bands per measure and year) and its payback summary."""
+    from .. import costs
+    yt = years_table if only_years is None else years_table[years_table["year"].isin(only_years)]
+    years = sorted(int(y) for y in yt["year"].unique())
+    rows = []
+    for key, da, en in INVESTMENT_ROWS:
+        sub = yt[yt["measure"] == key].set_index("year")
+        if sub.empty:
+            continue
+        rows.append({"name": _t(lang, da, en), "cells": [
+            {"value": fmt.dkk_millions(sub.loc[y, "p50"], 1, lang, sign=True),
+             "band": fmt.interval(sub.loc[y, "p5"] / 1e6, sub.loc[y, "p95"] / 1e6, 1, lang, sign=True)}
+            for y in years]})
+
+    def label(x) -> str:
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            v = math.nan  # "not within horizon", as sim.costs writes it
+        if x == costs.NOT_WITHIN or not math.isfinite(v):
+            return _t(lang, "ikke inden for perioden", "not within the horizon")
+        return str(int(v))
+    return {"years": [str(y) for y in years], "rows": rows,
+            "payback_mean": label(pb["payback_year_of_mean"]),
+            "payback_band": f"{label(pb['payback_year_p5'])} {fmt.DASH} {label(pb['payback_year_p95'])}",
+            "share_paid_back": fmt.percent(float(pb["share_paid_back"]), 0, lang)}
+
+
+def _manifest_rows(run: Run, lang: str) -> list[tuple[str, str]]:
+    m = run.manifest
+    keys = [("scenario", "Scenarie", "Scenario"), ("scenario_file", "Scenariefil", "Scenario file"),
+            ("scenario_sha256", "SHA-256 af scenarie og data", "SHA-256 of scenario and data"),
+            ("seed", "Startværdi (seed)", "Seed"), ("replications", "Replikationer", "Replications"),
+            ("years", "År", "Years"), ("scale", "Skala", "Scale"), ("engine", "Motor", "Engine"),
+            ("version", "caseflow-version", "caseflow version"), ("python", "Python", "Python")]
+    rows = [(_t(lang, da, en), str(m[k])) for k, da, en in keys if k in m]
+    rows.append((_t(lang, "Kørselsmappe", "Run directory"), str(run.path)))
+    return rows
+
+
+FIT_COLUMNS = {"target", "value", "sim_mean", "sim_p5", "sim_p95", "within_tolerance"}
+
+
+def _fit_rows(df: pd.DataFrame | None, lang: str = "da") -> dict | None:
+    """A fit or validation table: targets against the model when it has caseflow calibrate's
+    columns (target, value, sim_mean, sim_p5, sim_p95, tolerance, within_tolerance, source),
+    else shown as it is (first 40 rows)."""
+    if df is None:
+        return None
+    if FIT_COLUMNS <= set(df.columns):
+        yes, no = _t(lang, "ja", "yes"), _t(lang, "nej", "no")
+        rows = []
+        for r in df.itertuples(index=False):
+            d = r._asdict()
+            unit = str(d.get("unit", ""))
+            if "share" in unit or "relative" in unit:  # shares and changes as percentages
+                def num(x, sign="relative" in unit):
+                    return fmt.percent(x, 1, lang, sign=sign)
+
+                def band(lo, hi, sign="relative" in unit):
+                    return f"{num(lo)} {_t(lang, 'til', 'to')} {num(hi)}"
+            else:
+                def num(x, sign=False):
+                    return fmt.number(x, 0, lang)
+
+                def band(lo, hi, sign=False):
+                    return fmt.interval(lo, hi, 0, lang)
+            held = bool(d.get("held_out", False)) and str(d.get("held_out")).lower() not in ("false", "0", "nan")
+            rows.append([str(d["target"]) + (_t(lang, " (tilbageholdt)", " (held out)") if held else ""),
+                         num(d["value"]),
+                         num(d["sim_mean"]) + " (" + band(d["sim_p5"], d["sim_p95"]) + ")",
+                         num(d.get("tolerance", math.nan), False),
+                         yes if bool(d["within_tolerance"]) else no, str(d.get("source", ""))])
+        return {"columns": [_t(lang, "Mål", "Target"), _t(lang, "Observeret", "Observed"),
+                            _t(lang, "Model (90 %-interval)", "Model (90 % interval)"),
+                            _t(lang, "Tolerance", "Tolerance"), _t(lang, "Inden for tolerancen", "Within tolerance"),
+                            _t(lang, "Kilde", "Source")],
+                "rows": rows, "more": 0, "file": df.attrs.get("file", "")}
+    shown = df.head(40)
+    cells = [[(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row] for row in shown.itertuples(index=False)]
+    return {"columns": [str(c) for c in shown.columns], "rows": cells, "more": max(len(df) - 40, 0),
+            "file": df.attrs.get("file", "")}
+
+
+def _key_parameters(sc, lang: str) -> list[dict]:
+    """Initial stocks and inflows: the numbers that set the level of the forecast, with sources."""
+    rows = []
+    by_key = {k.split(":", 1)[1] if ":" in k else k: v for k, v in sc.sources.items()}
+    for state_name, value in sc.stocks.items():
+        rows.append({"name": _t(lang, "Bestand 1/1: ", "Stock 1 Jan: ") + labels.state(state_name, lang),
+                     "value": fmt.number(value, 0, lang) + _t(lang, " personer", " persons"),
+                     "source": by_key.get(f"population.stocks.{state_name}", "")})
+    for inf in sc.inflows:
+        v = inf.persons_per_year.values[0]
+        rows.append({"name": _t(lang, "Tilgang pr. år: ", "Inflow per year: ") + labels.inflow(inf.name, lang),
+                     "value": fmt.number(v, 0, lang) + _t(lang, " personer", " persons") if isinstance(v, (int, float)) else str(v),
+                     "source": inf.ref})
+    return rows
+
+
+def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str = "da",
+          out: str | Path = "report.html", observed: str | Path | None = None,
+          charts_dir: str | Path | None = None, quiet: bool = False) -> Path:
+    """Write the report for ``run_dir`` (against each of ``compare``) to ``out``; charts beside it."""
+    if lang not in fmt.LANGS:
+        raise SpecError("<command line>", "--lang", f"must be one of {', '.join(fmt.LANGS)}")
+    say = Progress(quiet)
+    say(f"reading {run_dir}")
+    base_dir, alt_dirs = expand(run_dir, tuple(compare))
+    run = load_run(base_dir)
+    others = [load_run(c) for c in alt_dirs]
+    comparison = load_comparison(run.path.resolve().parent)
+    obs_path = Path(observed) if observed else default_observed(run)
+    obs: list[Observation] = load_observed(obs_path) if obs_path else []
+    scale = float(run.manifest.get("scale", 1.0) or 1.0)
+
+    say("computing bands over replications")
+    gf, weekly, yr = _yearly_bands(run)
+    yb = analysis.bands(yr, ["group", "year"], "fte")
+    all_charts: list[charts.Chart] = []
+
+    def band_of(key):
+        return weekly[weekly["group"] == key].sort_values("week").reset_index(drop=True)
+
+    say("drawing charts")
+    t_total = _t(lang, "Fuldtidspersoner på offentlig forsørgelse i alt (median, 50 %- og 90 %-interval)",
+                 "Full-time persons on public support, total (median, 50 % and 90 % intervals)")
+    all_charts.append(charts.fan_total(band_of(analysis.TOTAL), lang, t_total))
+    obs_by_group: dict[str, list[Observation]] = {}
+    for o in obs:
+        obs_by_group.setdefault(o.group, []).append(o)
+    t_groups = _t(lang, "Fuldtidspersoner pr. ydelsesgruppe (median, 50 %- og 90 %-interval; prikker: observeret)",
+                  "Full-time persons per benefit group (median, 50 % and 90 % intervals; dots: observed)")
+    group_bands = {k: band_of(k) for k in labels.GROUPS if not band_of(k).empty}
+    all_charts.append(charts.fan_groups(group_bands, obs_by_group, scale, lang, t_groups))
+
+    cost, cost_bands = _cost_summary(run, lang)
+    if cost_bands is not None:
+        all_charts.append(charts.net_cost(cost_bands, lang, _t(lang, "Kommunens nettoudgift pr. år",
+                                                                "Net municipal cost per year")))
+
+    say("judging plan goals")
+    gtab = run.table("goals")
+    if gtab is not None:
+        judged, goal_origin = goals.from_table(gtab, lang), "table"
+    else:
+        judged, goal_origin = [goals.judge(g, run.indicators, lang) for g in goals.PLAN_2015], "plan2015"
+
+    say("flows per year")
+    fl = analysis.yearly_flows(run)
+    flow_rows = []
+    for y in sorted(fl["year"].unique()):
+        sub = fl[fl["year"] == y].set_index("category")
+        flow_rows.append({"year": str(y), "cells": [
+            {"value": fmt.number(sub.loc[c, "mean"], 0, lang),
+             "band": fmt.interval(sub.loc[c, "p5"], sub.loc[c, "p95"], 0, lang)} for c in labels.FLOWS]})
+    if not fl.empty:
+        all_charts.append(charts.flows(fl, lang, _t(lang, "Hovedstrømme pr. år (gennemsnit, 90 %-interval)",
+                                                     "Main flows per year (mean, 90 % interval)")))
+
+    comparisons = []
+    for i, alt in enumerate(others):
+        say(f"comparing with {alt.path}")
+        c, ch = _compare(run, yr, alt, i, lang)
+        comparisons.append(c)
+        all_charts.extend(ch)
+
+    say("sources and reproducibility")
+    sc, sc_note = _scenario(run)
+    fits = fit_reports(run)
+    sources = [{"key": k, "text": v} for k, v in (sc.sources.items() if sc is not None else [])]
+    by_name = {c.name: c for c in all_charts}
+
+    observed_rows = [{"group": labels.group(o.group, lang), "date": o.date, "value": fmt.number(o.value, 0, lang),
+                      "definition": o.definition, "source": o.source} for o in obs]
+    context = {
+        "lang": lang,
+        "title": _t(lang, f"Fremskrivning af forsørgelsen: {display_name(run, lang, comparison)}",
+                    f"Caseload forecast: {run.name}"),
+        "generated": dt.date.today().isoformat() if os.environ.get("SOURCE_DATE_EPOCH") is None else
+                     dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date().isoformat(),
+        "summary": _summary(lang, run, display_name(run, lang, comparison), yb, judged, cost, comparisons),
+        "scale": fmt.percent(scale, 0, lang) if scale != 1 else None,
+        "goals": _goal_rows(judged, lang), "goal_origin": goal_origin,
+        "groups": _groups_table(yb, lang),
+        "cost": cost,
+        "flows": {"header": [labels.pick(labels.FLOWS[c], lang) for c in labels.FLOWS], "rows": flow_rows},
+        "comparisons": comparisons,
+        "observed": observed_rows, "observed_file": str(obs_path) if obs_path else None,
+        "scale_value": scale,
+        "key_parameters": _key_parameters(sc, lang) if sc is not None else [],
+        "scenario_note": sc_note, "sources": sources,
+        "fit": _fit_rows(fits["fit"], lang), "validation": _fit_rows(fits["validation"], lang),
+        "manifest": _manifest_rows(run, lang),
+        "reproduce": _reproduce(run, others, lang),
+        "images": {c.name: {"src": "data:image/svg+xml;base64," + base64.b64encode(c.svg).decode("ascii"),
+                            "alt": c.title} for c in all_charts},
+        "version": __version__,
+    }
+    say("writing the page")
+    page = render(context)
+    out = Path(out)
+    chart_dir = Path(charts_dir) if charts_dir else out.with_name(out.stem + "_charts")
+    _write_atomic(out, page.encode("utf-8"))
+    out.chmod(0o644)
+    charts.write(list(by_name.values()), chart_dir)
+    say(f"wrote {out} and {len(by_name)} charts (PNG, SVG) in {chart_dir}")
+    return out
+
+
+def _reproduce(run: Run, others: list[Run], lang: str) -> list[str]:
+    cmds = []
+    for r in [run] + others:
+        rm = r.manifest
+        cmd = (f"caseflow run {rm.get('scenario_file', 'SCENARIO')} --years {rm['years']} "
+               f"--replications {rm['replications']} --seed {rm['seed']}")
+        if rm.get("scale", 1) != 1:
+            cmd += f" --scale {rm['scale']}"
+        if rm.get("engine", "simpy") != "simpy":
+            cmd += f" --engine {rm['engine']}"
+        cmds.append(cmd + f" --out {r.path}")
+    cmds.append(f"caseflow report {run.path}" + "".join(f" --compare {r.path}" for r in others)
+                + (" --lang en" if lang == "en" else ""))
+    return cmds
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+

@@ -1,0 +1,784 @@
+"""The vector engine's per-event work as compiled loops (Numba), citizen by citizen.
+
+The NumPy engine (:mod:`.engine`) spends ~1.5-2.5 µs per event on a hundred scattered
+array operations (benchmarks/vector_cost.py). Here the same handlers are written for
+one citizen at a time and compiled, so one event costs a few dozen loads and stores.
+Nothing else changes: the model tables of :mod:`.model`, the citizen columns of
+:mod:`.state`, the SplitMix64 streams (the same uint64 arithmetic as :mod:`sim.rng`),
+the batches within a week window (so the order of service for places, and every
+result, is the NumPy engine's) and the recording into the same :class:`Recorder`.
+
+Layout: :func:`pack_model` turns a :class:`~.model.Model` into a named tuple of dense
+arrays (``M``); the citizen columns travel as a named tuple too (``C``); the run's
+counters as a third (``R``). The handlers mirror the methods of
+:class:`~.engine.VectorSimulation` of the same name; each says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from ..calendar import WEEKS_PER_YEAR
+from .state import COLUMNS
+
+INF = np.inf
+DEADLINE, AGE, EFFECT, OFFER, HAZARD = 0, 1, 2, 3, 4
+CLOCKS = {"spell_weeks": 0, "dagpenge_weeks_used": 1, "age_years": 2, "drawn_weeks": 3}
+SPELL, DP_USED, AGE_YEARS, DRAWN = 0, 1, 2, 3
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV_2_53 = 1.0 / (1 << 53)
+_WPY = WEEKS_PER_YEAR
+
+# Two kinds of compiled functions. The per-citizen handlers run without Numba's
+# reference counting (_nrt=False): they only read and write arrays they are given, and
+# with it every access to a member of the named tuples below counts references
+# (atomic increments and decrements of ~100 arrays): 860 ns instead of 32 ns to
+# schedule one event. The drivers, which allocate (batches, sorting), keep it and only
+# loop over calls. error_model="numpy": IEEE float semantics as in NumPy (no
+# ZeroDivisionError checks).
+_kernel = njit(cache=True, _nrt=False, error_model="numpy")
+_driver = njit(cache=True, error_model="numpy")
+# A handler called from another is inlined by Numba: a call passes the named tuples as
+# some 700 scalars (each array is 7 fields), which costs more than the handler itself.
+_inline = njit(cache=True, _nrt=False, error_model="numpy", inline="always")
+
+# the citizen columns, in the order of .state.COLUMNS, plus the drawn rule lengths
+Cit = namedtuple("Cit", list(COLUMNS) + ["drawn"])
+
+Mod = namedtuple("Mod", [
+    # sizes and special states
+    "n_ages", "n_inst", "n_states", "outside", "employed", "education", "dagpenge", "reearning",
+    # hazards (sim.vector.model.HazardArrays)
+    "tab_total", "tab_cum", "tab_dest", "tab_cause", "strides", "bounds", "cycle",
+    # people
+    "age_bounds", "public", "unemployed", "prior_unemployed", "exit_cum",
+    "pension_starts", "pension_years",
+    # entry redirects
+    "red_start", "red_below", "red_edu_ok", "red_map", "red_has",
+    # rules (index n_rules in the branch tables = the pension)
+    "rule_clock", "rule_by_entry", "rule_in_state", "rule_col",
+    "limit_starts", "limit_values", "seg", "seg_n",
+    "then_starts", "then_cum", "then_dest", "then_len", "rule_cause", "has_pension",
+    "drawn_w", "drawn_p",
+    # activation
+    "after_code", "duration", "after_weeks",
+    "pol_has", "pol_exempt", "first_starts", "first_values", "repeat_starts", "repeat_values",
+    "pol_cum", "pol_items", "pol_len",
+    # handovers to other actors (Activation._refer), by state
+    "ref_has", "ref_share", "ref_first", "ref_last", "ref_inst",
+])
+
+Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "starts",
+                         "waiting_starts", "exempt", "win_lo"])
+
+
+# -- packing (Python) --------------------------------------------------------------------------
+def _pad(rows: list, width: int, fill, dtype) -> np.ndarray:
+    out = np.full((len(rows), max(width, 1)), fill, dtype=dtype)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out
+
+
+def pack_model(m) -> Mod:
+    """The model's lookup tables as one named tuple of dense arrays (padded where ragged)."""
+    sc = m.scenario
+    S, A, n = m.n_states, m.n_ages, m.n_inst
+    tab = m.table
+    rules = m.rules
+    R = len(rules)
+    branches = rules + ([m.pension_branch] if m.pension_branch is not None else [])
+    P = max([len(b.then_starts) for b in branches] + [1])
+    K = max([b.then_cum.shape[1] for b in branches] + [1])
+    then_starts = np.full((R + 1, P), INF)
+    then_cum = np.full((R + 1, P, K), INF)
+    then_dest = np.zeros((R + 1, P, K), dtype=np.int64)
+    then_len = np.ones((R + 1, P), dtype=np.int64)
+    rule_cause = np.zeros(R + 1, dtype=np.int64)
+    for k, b in enumerate(branches):
+        p, kk = b.then_cum.shape
+        then_starts[k, :p] = b.then_starts
+        then_cum[k, :p, :kk] = b.then_cum
+        then_dest[k, :p, :kk] = b.then_dest
+        then_len[k, :p] = b.then_len
+        rule_cause[k] = m.cause_id[b.name]
+    G = max([len(r.segments) for r in rules] + [1])
+    seg = np.zeros((max(R, 1), G, 3))
+    for k, r in enumerate(rules):
+        for g, (start, end, limit) in enumerate(r.segments):
+            seg[k, g] = (start, end, limit)
+    drawn = [r for r in rules if r.clock == "drawn_weeks"]
+    D = max([len(r.durations) for r in drawn] + [1])
+    drawn_w = np.zeros((max(R, 1), D))
+    drawn_p = np.zeros((max(R, 1), D))  # zero share: never drawn
+    for r in drawn:
+        drawn_w[r.index, : len(r.durations)] = r.durations
+        drawn_p[r.index, : len(r.shares)] = r.shares
+    # activation policies by target state
+    pols = [m.policies.get(s) for s in range(S)]
+    some = [p for p in pols if p is not None]
+    PF = max([len(p.first_starts) for p in some] + [1])
+    PR = max([len(p.repeat_starts) for p in some] + [1])
+    PK = max([len(p.cum) for p in some] + [1])
+    first_starts = np.full((S, PF), INF)
+    first_values = np.zeros((S, PF, A))
+    repeat_starts = np.full((S, PR), INF)
+    repeat_values = np.zeros((S, PR))
+    pol_cum = np.full((S, PK), INF)
+    pol_items = np.zeros((S, PK), dtype=np.int64)
+    pol_len = np.ones(S, dtype=np.int64)
+    pol_exempt = np.zeros(S)
+    for s, p in enumerate(pols):
+        if p is None:
+            continue
+        first_starts[s, : len(p.first_starts)] = p.first_starts
+        first_values[s, : len(p.first_starts)] = p.first_values
+        repeat_starts[s, : len(p.repeat_starts)] = p.repeat_starts
+        repeat_values[s, : len(p.repeat_starts)] = p.repeat_values
+        pol_cum[s, : len(p.cum)] = p.cum
+        pol_items[s, : len(p.items)] = p.items
+        pol_len[s] = len(p.cum)
+        pol_exempt[s] = p.exempt
+    E = len(sc.education_levels)
+    reds = m.redirects
+    ref = [m.referrals.get(s) for s in range(S)]
+    return Mod(
+        n_ages=A, n_inst=n, n_states=S, outside=m.outside, employed=m.employed,
+        education=m.education, dagpenge=m.dagpenge, reearning=float(sc.reearning_weeks),
+        tab_total=tab.total, tab_cum=np.ascontiguousarray(tab.cum),
+        tab_dest=tab.dest.astype(np.int64), tab_cause=tab.cause.astype(np.int64),
+        strides=tab.strides.astype(np.int64), bounds=np.ascontiguousarray(tab.bounds),
+        cycle=tab.cycle.astype(float),
+        age_bounds=m.age_bounds.astype(float), public=m.public.copy(), unemployed=m.unemployed.copy(),
+        prior_unemployed=m.prior_unemployed.astype(float), exit_cum=m.exit_cum.astype(float),
+        pension_starts=m.pension_starts.astype(float), pension_years=m.pension_years.astype(float),
+        red_start=np.array([r[0] for r in reds] + [INF], dtype=float),
+        red_below=np.array([r[1] for r in reds] + [0.0], dtype=float),
+        red_edu_ok=_pad([r[2] for r in reds], E, False, np.bool_),
+        red_map=_pad([r[3] for r in reds], S, 0, np.int64),
+        red_has=_pad([r[4] for r in reds], S, False, np.bool_),
+        rule_clock=np.array([CLOCKS[r.clock] for r in rules] + [0], dtype=np.int64),
+        rule_by_entry=np.array([r.by_entry for r in rules] + [False], dtype=np.bool_),
+        rule_in_state=_pad([r.in_state for r in rules], S, False, np.bool_),
+        rule_col=np.array([r.drawn_col for r in rules] + [-1], dtype=np.int64),
+        limit_starts=_pad([r.limit_starts for r in rules], max([len(r.limit_starts) for r in rules] + [1]),
+                          INF, float),
+        limit_values=_pad([r.limit_values for r in rules], max([len(r.limit_starts) for r in rules] + [1]),
+                          0.0, float),
+        seg=seg, seg_n=np.array([len(r.segments) for r in rules] + [0], dtype=np.int64),
+        then_starts=then_starts, then_cum=then_cum, then_dest=then_dest, then_len=then_len,
+        rule_cause=rule_cause, has_pension=m.pension_branch is not None,
+        drawn_w=drawn_w, drawn_p=drawn_p,
+        after_code=m.after_code.astype(np.int64), duration=m.duration.astype(float),
+        after_weeks=m.after_weeks.astype(float),
+        pol_has=np.array([p is not None for p in pols], dtype=np.bool_), pol_exempt=pol_exempt,
+        first_starts=first_starts, first_values=first_values, repeat_starts=repeat_starts,
+        repeat_values=repeat_values, pol_cum=pol_cum, pol_items=pol_items, pol_len=pol_len,
+        ref_has=np.array([r is not None for r in ref], dtype=np.bool_),
+        ref_share=np.array([r[0] if r else 0.0 for r in ref], dtype=float),
+        ref_first=np.array([r[1] if r else 0.0 for r in ref], dtype=float),
+        ref_last=np.array([r[2] if r else 0.0 for r in ref], dtype=float),
+        ref_inst=np.array([r[3] if r else 0 for r in ref], dtype=np.int64),
+    )
+
+
+def pack_citizens(c) -> Cit:
+    return Cit(*[c.cols[name] for name in COLUMNS], c.drawn)
+
+
+# -- small pieces ------------------------------------------------------------------------------
+@_inline
+def _uniform(seed, n, i):
+    """The next uniform of citizen ``i``'s stream: ``mix64(seed + k·GOLDEN)`` as sim.rng.Stream."""
+    k = n[i] + np.uint32(1)
+    n[i] = k
+    z = np.uint64(k) * _GOLDEN + seed[i]
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return (np.float64(z >> _S11) + 0.5) * _INV_2_53
+
+
+@_inline
+def _at(starts, t):
+    """Index of the dated period holding at ``t`` (:func:`.model.at`; padding is +inf)."""
+    k = 0
+    for x in starts:
+        if x <= t:
+            k += 1
+    return max(k - 1, 0)
+
+
+@_inline
+def _count_le(row, u):
+    """How many entries of ``row`` are <= ``u`` (a pick against cumulative shares)."""
+    k = 0
+    for x in row:
+        if x <= u:
+            k += 1
+    return k
+
+
+@_inline
+def _push(buf, k, a, b, c, d):
+    """Row ``k`` of an episode buffer (the driver made room); returns the next row."""
+    buf[k, 0] = a
+    buf[k, 1] = b
+    buf[k, 2] = c
+    buf[k, 3] = d
+    return k + 1
+
+
+@_driver
+def _room(buf, k, more):
+    """``buf`` with room for ``more`` rows after row ``k`` (doubled when needed)."""
+    if k + more <= buf.shape[0]:
+        return buf
+    new = np.empty((2 * (k + more), 4))
+    new[:k] = buf[:k]
+    return new
+
+
+@_inline
+def _counts(M, R, s, a, t, sign, wend):
+    """Persons per (state, age band) and their time-integral to the week's end (_counts)."""
+    f = s * M.n_ages + a
+    R.count[f] += sign
+    R.area[f] += sign * (wend - t)
+
+
+# -- rules (sim.rules.Law) ----------------------------------------------------------------------
+@_inline
+def _rule_time(C, M, r, i, now):
+    """VectorSimulation._rule_time for one citizen."""
+    ent = C.entered[i]
+    clock = M.rule_clock[r]
+    if clock == DRAWN:
+        return ent + C.drawn[i, M.rule_col[r]]
+    if M.rule_by_entry[r]:
+        limit = M.limit_values[r, _at(M.limit_starts[r], ent)]
+        return max(_when(C, clock, i, ent, limit), now)
+    for g in range(M.seg_n[r]):
+        t = max(max(_when(C, clock, i, ent, M.seg[r, g, 2]), M.seg[r, g, 0]), now)
+        if t < M.seg[r, g, 1]:
+            return t
+    return INF
+
+
+@_inline
+def _when(C, clock, i, ent, limit):
+    if clock == SPELL:
+        return ent + limit
+    if clock == DP_USED:
+        return ent + max(limit - C.dp_used[i], 0.0)
+    return C.born[i] + limit * _WPY  # AGE_YEARS
+
+
+@_inline
+def _deadlines(C, M, i, now):
+    """The earliest rule not yet done, pension first on ties (VectorSimulation._deadlines)."""
+    best = C.pension_at[i]
+    rule = -1
+    s = C.state[i]
+    done = C.done[i]
+    for r in range(len(M.rule_in_state)):
+        if M.rule_in_state[r, s] and (done >> r) & 1 == 0:
+            t = _rule_time(C, M, r, i, now)
+            if t < best:
+                best = t
+                rule = r
+    C.deadline[i] = best
+    C.rule[i] = rule
+
+
+@_inline
+def _draw_length(M, r, u, elapsed):
+    """RuleArrays.draw_length: a drawn length longer than ``elapsed``, shares renormalised."""
+    w, p = M.drawn_w[r], M.drawn_p[r]
+    total = 0.0
+    last = elapsed
+    for k in range(len(w)):
+        if w[k] > elapsed and p[k] > 0:
+            total += p[k]
+            last = w[k]
+    acc = 0.0
+    for k in range(len(w)):
+        if w[k] > elapsed and p[k] > 0:
+            acc += p[k] / total
+            if acc > u:
+                return w[k]
+    return last
+
+
+@_inline
+def _branch(M, r, t, u):
+    """RuleArrays.branch: destination of a deadline (-1 = stay); ``r`` = n_rules for the pension."""
+    g = _at(M.then_starts[r], t)
+    k = min(_count_le(M.then_cum[r, g], u), M.then_len[r, g] - 1)
+    return M.then_dest[r, g, k]
+
+
+# -- activation (sim.activation.Activation) ------------------------------------------------------
+@_inline
+def _repeat(M, s, t):
+    if not M.pol_has[s]:
+        return 0.0
+    return M.repeat_values[s, _at(M.repeat_starts[s], t)]
+
+
+@_inline
+def _on_entry(C, M, i, s, now):
+    """First offer of a new spell and a handover to another actor (VectorSimulation._on_entry)."""
+    C.offer_at[i] = INF
+    ent = C.entered[i]
+    if M.pol_has[s]:
+        C.offer_at[i] = ent + M.first_values[s, _at(M.first_starts[s], ent), C.age[i]]
+    if M.ref_has[s]:  # VectorSimulation._refer: two draws from the referral stream
+        u = _uniform(C.seed4, C.n4, i)
+        v = _uniform(C.seed4, C.n4, i)
+        at = ent + M.ref_first[s] + (M.ref_last[s] - M.ref_first[s]) * v
+        if u < M.ref_share[s] and at >= now:
+            C.handover_at[i] = at
+            C.offer_at[i] = min(C.offer_at[i], at)
+
+
+@_inline
+def _next_offer(C, i, now, at):
+    """VectorSimulation._next_offer: the next offer, or the handover if that comes first
+    (one whose moment passed during a programme is dropped)."""
+    h = C.handover_at[i]
+    if h < now:
+        C.handover_at[i] = INF
+        h = INF
+    C.offer_at[i] = min(at, h)
+
+
+@_inline
+def _start(C, M, R, i, t, inst):
+    """A place taken (VectorSimulation._start)."""
+    C.req[i] = inst
+    C.waiting[i] = False
+    C.effect[i] = 1 + inst
+    C.prog_since[i] = t
+    C.effect_until[i] = t + M.duration[inst]
+    R.in_use[inst] += 1
+    R.starts[int(t), inst] += 1
+
+
+# -- moving people ---------------------------------------------------------------------------------
+@_inline
+def _enter(C, M, R, i, s, t, cause, src, new, wend):
+    """VectorSimulation._enter for one citizen entering at ``t`` (no elapsed spell).
+
+    Returns 1 if the citizen left the model (redirected or moved outside), else 0.
+    """
+    born = C.born[i]
+    age_w = t - born
+    for k in range(len(M.red_start) - 1):  # entry redirects: the first that applies
+        if t >= M.red_start[k] and age_w < M.red_below[k] and M.red_edu_ok[k, C.edu[i]] \
+                and M.red_has[k, s]:
+            s = M.red_map[k, s]
+            break
+    if new:
+        C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
+        a = max(_count_le(M.age_bounds, age_w) - 1, 0)
+        C.age[i] = a
+        C.next_age[i] = born + M.age_bounds[a + 1]
+    C.state[i] = s
+    C.entered[i] = t
+    C.since[i] = t
+    if not M.public[s]:
+        C.support_since[i] = INF
+    elif math.isinf(C.support_since[i]):
+        C.support_since[i] = t
+    C.done[i] = 0
+    R.flows[src + 1, s, cause] += 1
+    if s == M.outside:
+        C.state[i] = -1
+        C.next_t[i] = INF
+        C.next_env[i] = INF
+        return 1
+    _counts(M, R, s, C.age[i], t, 1, wend)
+    if s == M.dagpenge:
+        C.insured[i] = 1
+    if M.unemployed[s]:
+        C.unemp_open[i] = t - (M.prior_unemployed[s] if new else 0.0)
+    for r in range(len(M.rule_in_state)):
+        if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
+            C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), 0.0)
+    _deadlines(C, M, i, t)
+    _on_entry(C, M, i, s, t)
+    return 0
+
+
+@_inline
+def _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog):
+    """VectorSimulation._leave for one citizen; returns the episode buffers and their rows."""
+    s = C.state[i]
+    _counts(M, R, s, C.age[i], t, -1, wend)
+    if M.public[s]:
+        nsup = _push(sup, nsup, s, C.since[i], t, C.support_since[i])
+    e = C.effect[i]
+    if 1 <= e <= M.n_inst:
+        nprog = _push(prog, nprog, s, e - 1, C.prog_since[i], t)
+    req = C.req[i]
+    if req >= 0:
+        if C.waiting[i]:
+            R.queued[req] -= 1
+        else:
+            R.in_use[req] -= 1
+        C.req[i] = -1
+        C.waiting[i] = False
+    C.effect[i] = 0
+    C.effect_until[i] = INF
+    C.offer_at[i] = INF
+    C.handover_at[i] = INF
+    if s == M.dagpenge:
+        C.dp_used[i] += t - C.entered[i]
+    if s == M.employed and t - C.entered[i] >= M.reearning:
+        C.dp_used[i] = 0.0
+    if M.unemployed[s]:
+        start = C.unemp_open[i]
+        for w in range(len(R.win_lo)):
+            lo = R.win_lo[w]
+            if t > lo:
+                accs[w][i] += t - max(start, lo)
+        C.unemp_open[i] = np.nan
+    return nsup, nprog
+
+
+@_inline
+def _move(C, M, R, i, dest, t, cause, wend, accs, sup, nsup, prog, nprog):
+    """VectorSimulation._move: leave, the education draw on leaving education for a job, enter."""
+    src = np.int64(C.state[i])
+    nsup, nprog = _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog)
+    if M.education >= 0 and src == M.education and dest == M.employed:
+        u = _uniform(C.seed3, C.n3, i)
+        level = min(_count_le(M.exit_cum, u), len(M.exit_cum) - 1)
+        if level > C.edu[i]:
+            C.edu[i] = level
+    gone = _enter(C, M, R, i, dest, t, cause, src, False, wend)
+    return gone, nsup, nprog
+
+
+# -- the events ------------------------------------------------------------------------------------
+@_inline
+def _age_band(C, M, R, i, t, wend):
+    s = C.state[i]
+    a = C.age[i]
+    _counts(M, R, s, a, t, -1, wend)
+    C.age[i] = a + 1
+    _counts(M, R, s, a + 1, t, 1, wend)
+    C.next_age[i] = C.born[i] + M.age_bounds[a + 2]
+
+
+@_inline
+def _effect_end(C, M, R, i, t, prog, nprog):
+    """VectorSimulation._on_effect_end: a programme ends (after-effect, next offer) or an after-effect."""
+    e = C.effect[i]
+    if 1 <= e <= M.n_inst:
+        inst = e - 1
+        s = C.state[i]
+        nprog = _push(prog, nprog, s, inst, C.prog_since[i], t)
+        R.in_use[inst] -= 1
+        C.req[i] = -1
+        after = M.after_code[inst]
+        C.effect[i] = after
+        C.effect_until[i] = t + M.after_weeks[inst] if after > 0 else INF
+        rep = _repeat(M, s, t)
+        _next_offer(C, i, t, t + rep if rep > 0 else INF)
+    else:
+        C.effect[i] = 0
+        C.effect_until[i] = INF
+    return nprog
+
+
+@_kernel
+def _offer_draws(C, M, R, oj, ot, inst, group):
+    """VectorSimulation._on_offer, first part: what each offer asks for.
+
+    ``group`` 1: a handover falling due (the other actor's instrument, unless the
+    citizen holds or waits for a place); 2: the job centre's offer, not exempt; 0: no
+    request. Handovers draw nothing; offers two uniforms whatever the outcome (common
+    random numbers across exempt shares).
+    """
+    for k in range(len(oj)):
+        i, t = oj[k], ot[k]
+        C.offer_at[i] = INF
+        s = C.state[i]
+        inst[k] = 0
+        group[k] = 0
+        if C.handover_at[i] <= t:
+            C.handover_at[i] = INF
+            if C.req[i] < 0:
+                inst[k] = M.ref_inst[s]
+                group[k] = 1
+            continue
+        u = _uniform(C.seed2, C.n2, i)
+        u2 = _uniform(C.seed2, C.n2, i)
+        if M.pol_has[s]:
+            if u < M.pol_exempt[s]:
+                r = _repeat(M, s, t)
+                _next_offer(C, i, t, t + r if r > 0 else INF)
+                R.exempt[int(t)] += 1
+                continue
+            inst[k] = M.pol_items[s, min(_count_le(M.pol_cum[s], u2), M.pol_len[s] - 1)]
+        group[k] = 2
+
+
+@_kernel
+def _serve(C, M, R, oj, ot, inst, order):
+    """VectorSimulation._on_offer, second part: a place now if one is free and nobody queues."""
+    for k in order:
+        i, t, q = oj[k], ot[k], inst[k]
+        if R.queued[q] == 0 and R.avail[q] > 0:
+            R.avail[q] -= 1
+            _start(C, M, R, i, t, q)
+        else:
+            C.req[i] = q
+            C.waiting[i] = True
+            C.queued_at[i] = t
+            R.queued[q] += 1
+            R.waiting_starts[int(t), q] += 1
+
+
+@_driver
+def _offers(C, M, R, oj, ot):
+    """Offers of a batch: handovers first, then the job centre's offers
+    (VectorSimulation._on_offer), each served by instrument then offer time
+    (np.lexsort((t, inst)) in VectorSimulation._request)."""
+    inst = np.empty(len(oj), dtype=np.int64)
+    group = np.empty(len(oj), dtype=np.int64)
+    _offer_draws(C, M, R, oj, ot, inst, group)
+    for g in (1, 2):
+        idx = np.flatnonzero(group == g)
+        if len(idx):
+            by_t = idx[np.argsort(ot[idx], kind="mergesort")]
+            _serve(C, M, R, oj, ot, inst, by_t[np.argsort(inst[by_t], kind="mergesort")])
+
+
+@_inline
+def schedule_one(C, M, i, now, clock):
+    """VectorSimulation._schedule for one citizen: the next event from ``now``.
+
+    The earlier of the next scheduled event and a competing-hazard draw: a unit
+    exponential spent against the piecewise-constant total hazard, segment by segment
+    (duration band, business cycle, the scheduled event).
+    """
+    hard = C.deadline[i]
+    kind = DEADLINE
+    if C.next_age[i] < hard:
+        hard = C.next_age[i]
+        kind = AGE
+    if C.effect_until[i] < hard:
+        hard = C.effect_until[i]
+        kind = EFFECT
+    if C.offer_at[i] < hard:
+        hard = C.offer_at[i]
+        kind = OFFER
+    e = -math.log(_uniform(C.seed0, C.n0, i))
+    s = C.state[i]
+    ent = C.entered[i]
+    t = now
+    ci = _count_le(M.cycle, t) - 1
+    bi = _count_le(M.bounds[s], t - ent + 1e-9) - 1
+    st = M.strides
+    base = s * st[0] + C.age[i] * st[2] + C.edu[i] * st[3] + C.insured[i] * st[4] + C.effect[i] * st[6]
+    fb = 0
+    fc = 0
+    while True:
+        band_end = ent + M.bounds[s, bi + 1]
+        cyc_end = M.cycle[ci + 1]
+        seg_end = band_end if band_end < cyc_end else cyc_end
+        if hard < seg_end:
+            seg_end = hard
+        total = M.tab_total[base + bi * st[1] + ci * st[5]]
+        ts = total * (seg_end - t)
+        if ts >= e:
+            out = t + e / total
+            kind = HAZARD
+            fb = bi
+            fc = ci
+            break
+        e -= ts
+        t = seg_end
+        if t >= hard:
+            out = t
+            break
+        if seg_end == band_end:
+            bi += 1
+        if seg_end == cyc_end:
+            ci += 1
+    if out < now:
+        out = now
+    C.next_t[i] = out
+    C.next_env[i] = clock + (out - clock)
+    C.sched_now[i] = clock
+    C.kind[i] = kind
+    C.fire_band[i] = fb
+    C.fire_cycle[i] = fc
+
+
+@_kernel
+def schedule(C, M, j, now, clock):
+    for k in range(len(j)):
+        schedule_one(C, M, j[k], now[k], clock[k])
+
+
+@_kernel
+def _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers):
+    """VectorSimulation._process without offers and scheduling: every other pending event.
+
+    Moves, age bands and effect ends citizen by citizen (they touch only the citizen
+    and the counters); offers are collected in ``offers`` for after them, as the NumPy
+    engine serves them (a place freed by a move in this batch is not yet free).
+    Returns (citizens who left the model, episode rows, offers).
+    """
+    gone = 0
+    n_off = 0
+    st = M.strides
+    for k in range(len(j)):
+        i = j[k]
+        t = C.next_t[i]
+        kind = C.kind[i]
+        if kind == HAZARD:
+            u = _uniform(C.seed0, C.n0, i)
+            row = (C.state[i] * st[0] + C.fire_band[i] * st[1] + C.age[i] * st[2]
+                   + C.edu[i] * st[3] + C.insured[i] * st[4] + C.fire_cycle[i] * st[5] + C.effect[i])
+            pick = _count_le(M.tab_cum[row], u)
+            g, nsup, nprog = _move(C, M, R, i, M.tab_dest[row, pick], t, M.tab_cause[row, pick],
+                                   wend, accs, sup, nsup, prog, nprog)
+            gone += g
+        elif kind == DEADLINE:
+            u = _uniform(C.seed1, C.n1, i)
+            r = C.rule[i]
+            b = r if r >= 0 else len(M.rule_clock) - 1  # the pension's branch table is last
+            dest = _branch(M, b, t, u)
+            if dest < 0:  # extended: the rule is done for this spell
+                if r >= 0:
+                    C.done[i] |= np.int64(1) << np.int64(r)
+                _deadlines(C, M, i, t)
+            else:
+                g, nsup, nprog = _move(C, M, R, i, dest, t, M.rule_cause[b], wend, accs,
+                                       sup, nsup, prog, nprog)
+                gone += g
+        elif kind == AGE:
+            _age_band(C, M, R, i, t, wend)
+        elif kind == EFFECT:
+            nprog = _effect_end(C, M, R, i, t, prog, nprog)
+        else:
+            offers[n_off] = i
+            n_off += 1
+    return gone, nsup, nprog, n_off
+
+
+@_kernel
+def _times(C, j, out):
+    for k in range(len(j)):
+        out[k] = C.next_t[j[k]]
+
+
+@_kernel
+def _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, wend, fresh, fresh_t, fresh_env):
+    """Newcomers enter (VectorSimulation._newcomers); returns (left at once, stayed)."""
+    gone = 0
+    nf = 0
+    for k in range(len(new_j)):
+        i = new_j[k]
+        if _enter(C, M, R, i, new_dest[k], new_t[k], new_cause[k], -1, True, wend):
+            gone += 1
+        else:
+            fresh[nf] = i
+            fresh_t[nf] = new_t[k]
+            fresh_env[nf] = new_env[k]
+            nf += 1
+    return gone, nf
+
+
+@_kernel
+def _select(C, n, until, observer, out):
+    """Citizens whose event falls in the window (ties at ``until``: SimPy's scheduling order)."""
+    cnt = 0
+    for i in range(n):
+        env = C.next_env[i]
+        if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
+            out[cnt] = i
+            cnt += 1
+    return cnt
+
+
+@_kernel
+def _reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt):
+    """Everyone still here draws the next event, newcomers their first.
+
+    Returns how many of them (first in ``nxt``, in the NumPy engine's order) have it
+    before the window's end.
+    """
+    m = 0
+    for k in range(len(j)):
+        i = j[k]
+        if C.state[i] >= 0:
+            schedule_one(C, M, i, C.next_t[i], C.next_env[i])
+            nxt[m] = i
+            m += 1
+    for k in range(len(fresh)):
+        schedule_one(C, M, fresh[k], fresh_t[k], fresh_env[k])
+        nxt[m] = fresh[k]
+        m += 1
+    keep = 0
+    for k in range(m):
+        i = nxt[k]
+        env = C.next_env[i]
+        if env < until or (env == until and C.sched_now[i] < observer):
+            nxt[keep] = i
+            keep += 1
+    return keep
+
+
+@_driver
+def advance(C, M, R, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
+            accs, sup, nsup, prog, nprog):
+    """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
+
+    An event exactly at ``until`` comes first if it was drawn before the SimPy engine's
+    observer scheduled that moment (SimPy breaks ties of time by scheduling order).
+    Newcomers draw their first event with the first batch. Returns (events, citizens
+    who left, episode buffers and rows).
+    """
+    m = len(new_j)
+    fresh = np.empty(m, dtype=np.int64)
+    fresh_t = np.empty(m)
+    fresh_env = np.empty(m)
+    gone, nf = _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, wend,
+                          fresh, fresh_t, fresh_env)
+    fresh, fresh_t, fresh_env = fresh[:nf], fresh_t[:nf], fresh_env[:nf]
+    j = np.empty(n, dtype=np.int64)
+    j = j[:_select(C, n, until, observer, j)]
+    events = 0
+    first = True
+    while len(j) or first:
+        events += len(j)
+        sup = _room(sup, nsup, len(j))  # at most one support and one programme row per event
+        prog = _room(prog, nprog, len(j))
+        offers = np.empty(len(j), dtype=np.int64)
+        g, nsup, nprog, n_off = _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers)
+        gone += g
+        if n_off:
+            oj = offers[:n_off]
+            ot = np.empty(n_off)
+            _times(C, oj, ot)
+            _offers(C, M, R, oj, ot)
+        if not first:
+            fresh = fresh[:0]
+        nxt = np.empty(len(j) + len(fresh), dtype=np.int64)
+        j = nxt[:_reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt)]
+        first = False
+    return events, gone, sup, nsup, prog, nprog

@@ -1,0 +1,194 @@
+"""The vector engine with its per-event work compiled (``--engine vector`` when Numba imports).
+
+:class:`NumbaSimulation` is :class:`~.engine.VectorSimulation` with the week window
+(newcomers entering, every event before the window's end, batch after batch) handed
+to :func:`.kernel_numba.advance`, and the scheduling of the initial population and of
+citizens woken by a freed place to :func:`.kernel_numba.schedule`. Everything done once
+per run or once per week (initial population, places at the week boundary,
+snapshots, indicators, binning of episodes, compaction) stays in the NumPy engine's
+code, so both variants share it and record into the same :class:`Recorder`.
+
+Newcomers' streams and attributes are drawn a year of arrivals at a time (one pass
+per inflow) instead of once per week: the same numbers, fewer NumPy calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..calendar import WEEKS_PER_YEAR
+from ..errors import SpecError
+from ..engine import RunResult
+from ..rng import STREAMS
+from ..spec import Scenario
+from . import engine as numpy_engine
+from . import kernel_numba as kn
+from . import rng
+from .engine import VectorSimulation
+from .model import draw_index
+
+LABEL = "vector (numba)"
+ARRIVAL_CHUNK_WEEKS = 52.0  # newcomers' attributes are drawn this far ahead
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0)
+
+
+def packed(m) -> kn.Mod:
+    """The model's kernel tables, built once per compiled model."""
+    p = getattr(m, "_kernel_tables", None)
+    if p is None:
+        p = m._kernel_tables = kn.pack_model(m)
+    return p
+
+
+class NumbaSimulation(VectorSimulation):
+    """One replication, the week windows run by the compiled kernel."""
+
+    def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0) -> None:
+        super().__init__(scenario, years, seed, replication)
+        m = self.m
+        self.M = packed(m)
+        # flows of the current week as a dense (from + 1, to, cause) table, emptied weekly
+        self.flows_week = np.zeros((m.n_states + 1, m.n_states, len(m.causes)), dtype=np.int64)
+        self.sup_buf = np.empty((4096, 4))
+        self.prog_buf = np.empty((1024, 4))
+        self.gone = 0  # slots of citizens who have left (state -1), for compaction
+
+    # -- hooks into VectorSimulation ------------------------------------------------------------
+    def _populate(self) -> None:
+        super()._populate()
+        c = self.c
+        self.gone = int((c.state[: c.n] < 0).sum())
+
+    def _compact(self) -> None:
+        c = self.c
+        # the same test as the NumPy engine's, on a count kept by the kernel
+        if c.n > 0 and self.gone / c.n > numpy_engine.COMPACT_SHARE:
+            c.compact()
+            self.gone = 0
+
+    def _schedule(self, j: np.ndarray, now: np.ndarray, clock: np.ndarray) -> None:
+        if len(j):
+            kn.schedule(kn.pack_citizens(self.c), self.M, np.asarray(j, dtype=np.int64),
+                        np.asarray(now, dtype=float), np.asarray(clock, dtype=float))
+
+    def _advance(self, until: float, observer: float) -> None:
+        new = self._newcomer_batch(until)
+        c, rec = self.c, self.recorder
+        los = [lo for lo in self.windows.values()]
+        accs = [c.extra[lo] for lo in los]
+        pad = max(2, len(los)) - len(los)  # a fixed tuple length: one compiled variant
+        win_lo = np.array(los + [np.inf] * pad)
+        accs = tuple(accs + [np.zeros(1)] * pad)
+        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
+                   rec.starts, rec.waiting_starts, rec.exempt, win_lo)
+        events, gone, sup, nsup, prog, nprog = kn.advance(
+            kn.pack_citizens(c), self.M, R, c.n, float(until), float(observer), float(self.wend),
+            *new, accs, self.sup_buf, 0, self.prog_buf, 0)
+        self.events += events
+        self.gone += gone
+        self.sup_buf, self.prog_buf = sup, prog
+        if nsup:
+            b = sup[:nsup]
+            self.support_log.append((b[:, 0].astype(np.int64), b[:, 1].copy(), b[:, 2].copy(),
+                                     b[:, 3].copy()))
+        if nprog:
+            b = prog[:nprog]
+            self.programme_log.append((b[:, 0].astype(np.int64), b[:, 1].astype(np.int64),
+                                       b[:, 2].copy(), b[:, 3].copy()))
+
+    def _flush_flows(self) -> None:
+        super()._flush_flows()  # the initial population's, booked by the NumPy code
+        fw = self.flows_week
+        nz = np.nonzero(fw)
+        if not len(nz[0]):
+            return
+        causes, flows, week = self.m.causes, self.recorder.flows, self.week
+        for a, d, k, v in zip(*(x.tolist() for x in nz), fw[nz].tolist()):
+            flows[(week, a - 1, d, causes[k])] += v
+        fw[nz] = 0
+
+    # -- newcomers --------------------------------------------------------------------------------
+    def _arrivals(self) -> None:
+        super()._arrivals()
+        self.prep_lo = self.prep_hi = 0
+        self.prep: dict[str, np.ndarray] = {}
+
+    def _newcomer_batch(self, until: float) -> tuple:
+        """Newcomers arriving before ``until``, in slots with their streams and attributes.
+
+        Returns (slots, state, time, SimPy clock, cause) for :func:`.kernel_numba.advance`.
+        """
+        i0 = self.arr_next
+        i1 = int(np.searchsorted(self.arr_t, until, side="left"))
+        if i1 <= i0:
+            return _EMPTY_I, _EMPTY_I, _EMPTY_F, _EMPTY_F, _EMPTY_I
+        if i1 > self.prep_hi:
+            hi = int(np.searchsorted(self.arr_t, until + ARRIVAL_CHUNK_WEEKS, side="left"))
+            self._prepare(i0, max(hi, i1))
+        self.arr_next = i1
+        n = i1 - i0
+        self.events += n
+        self.created += n
+        c = self.c
+        j = c.allocate(n)
+        p = {k: v[i0 - self.prep_lo: i1 - self.prep_lo] for k, v in self.prep.items()}
+        for k in range(len(STREAMS)):
+            c.cols[f"seed{k}"][j] = p[f"seed{k}"]
+        c.n3[j] = p["n3"]
+        t = self.arr_t[i0:i1]
+        c.born[j] = t - p["age"] * WEEKS_PER_YEAR
+        c.edu[j] = p["edu"]
+        c.insured[j] = p["insured"]
+        return j.astype(np.int64), p["dest"], t, self.arr_env[i0:i1], p["cause"]
+
+    def _prepare(self, i0: int, i1: int) -> None:
+        """Streams and attributes of arrivals ``i0 .. i1`` (VectorSimulation._arrive, per inflow)."""
+        sc, m = self.scenario, self.m
+        n = i1 - i0
+        out = {f"seed{k}": np.zeros(n, dtype=np.uint64) for k in range(len(STREAMS))}
+        out.update(n3=np.zeros(n, dtype=np.uint32), age=np.zeros(n), edu=np.zeros(n, dtype=np.int64),
+                   insured=np.zeros(n, dtype=bool), dest=np.zeros(n, dtype=np.int64),
+                   cause=np.zeros(n, dtype=np.int64))
+        flow = self.arr_inflow[i0:i1]
+        ks = self.arr_k[i0:i1]
+        for f in np.unique(flow).tolist():
+            sel = np.flatnonzero(flow == f)
+            inflow = sc.inflows[f]
+            bases = rng.named_bases(self.rep_key, f"{inflow.name}:", ks[sel])
+            seeds = rng.stream_seeds(bases)
+            for k in range(len(STREAMS)):
+                out[f"seed{k}"][sel] = seeds[k]
+            drawn = [0]
+
+            def uniform() -> np.ndarray:  # the attribute stream's next uniform, for all at once
+                drawn[0] += 1
+                return rng.nth_uniform(seeds[3], np.full(len(sel), drawn[0], dtype=np.uint64))
+
+            if inflow.age is not None:
+                age = np.full(len(sel), float(inflow.age))
+            else:
+                band = draw_index(uniform(), inflow.age_bands)
+                lo, hi = self._inflow_ages()
+                age = lo[band] + (hi[band] - lo[band]) * uniform()
+            states = list(inflow.states)
+            st = draw_index(uniform(), [inflow.states[s] for s in states])
+            out["dest"][sel] = np.array([m.index[s] for s in states])[st]
+            out["edu"][sel] = draw_index(uniform(), inflow.education)
+            out["insured"][sel] = uniform() < inflow.insured_share
+            out["age"][sel] = age
+            out["n3"][sel] = drawn[0]
+            out["cause"][sel] = m.cause_id[inflow.name]
+        self.prep, self.prep_lo, self.prep_hi = out, i0, i1
+
+
+def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,
+             trace: set | None = None, watchers: tuple = ()) -> RunResult:
+    """:func:`sim.vector.engine.simulate` with the compiled kernel (same arguments and result)."""
+    if trace:
+        raise SpecError("<command line>", "--engine",
+                        "the vector engine does not trace citizens; use --engine simpy")
+    if watchers:
+        raise SpecError("<command line>", "--engine",
+                        "watchers (cohorts, trials, checks) need the SimPy engine; use engine='simpy'")
+    return NumbaSimulation(scenario, years, seed, replication).run()

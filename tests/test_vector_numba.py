@@ -1,0 +1,79 @@
+"""The compiled kernel (sim/vector/kernel_numba.py) is the NumPy vector engine, faster.
+
+It processes the same batches in the same order and draws the same numbers, so its
+results are the NumPy engine's: identical counts, flows, places, indicators, and
+full-time persons equal up to the order of float sums — also when places run out
+(the weekly allocation and the order of service are shared). With places enough it
+follows the SimPy engine's paths as the NumPy engine does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import engines
+from sim.engine import simulate as simpy_simulate
+from sim.rng import Stream
+from sim.vector import kernel_numba as kn
+from sim.vector.engine import simulate as numpy_simulate
+from sim.vector.numba_engine import simulate as numba_simulate
+
+
+def assert_identical(a, b):
+    ra, rb = a.recorder, b.recorder
+    assert a.events == b.events and a.persons_created == b.persons_created
+    assert (ra.persons == rb.persons).all()
+    assert ra.flows == rb.flows
+    for name in ("starts", "waiting_starts", "usage", "exempt"):
+        assert (getattr(ra, name) == getattr(rb, name)).all(), name
+    assert ra.indicators == rb.indicators
+    for name in ("fte", "fte_support", "fte_programme"):  # the same sums in another order
+        assert np.allclose(getattr(ra, name), getattr(rb, name), rtol=0, atol=1e-9), name
+
+
+def test_kernel_draws_the_numbers_of_sim_rng():
+    seeds = np.array([0, 1, 2**63 + 12345, 2**64 - 1], dtype=np.uint64)
+    for k, seed in enumerate(seeds.tolist()):
+        stream = Stream(seed)
+        n = np.zeros(len(seeds), dtype=np.uint32)
+        got = [kn._uniform(seeds, n, k) for _ in range(5)]
+        assert got == [stream.uniform() for _ in range(5)]
+        assert n[k] == 5
+
+
+@pytest.mark.parametrize("start", [dt.date(2015, 1, 1), dt.date(2014, 1, 1)])
+def test_same_results_as_the_numpy_engine_when_places_run_out(baseline, start):
+    """The baseline's own places (nytteindsats binds): queues, weekly allocation, wake-ups."""
+    sc = dataclasses.replace(baseline, start=start).scaled(0.03)
+    a, b = numpy_simulate(sc, years=2, seed=3), numba_simulate(sc, years=2, seed=3)
+    assert a.recorder.waiting_starts.sum() > 20  # the queue was really used
+    assert_identical(a, b)
+
+
+def test_same_paths_as_simpy_with_places_enough(baseline):
+    from tests.test_vector_equivalence import ample, assert_same_paths
+
+    sc = dataclasses.replace(ample(baseline), start=dt.date(2014, 1, 1)).scaled(0.03)
+    assert_same_paths(simpy_simulate(sc, years=2, seed=5), numba_simulate(sc, years=2, seed=5))
+
+
+def test_vector_runs_the_kernel_and_falls_back_without_numba():
+    assert engines.get("vector") is numba_simulate
+    assert engines.label("vector") == "vector (numba)"
+    # a fresh interpreter in which numba cannot be imported
+    code = ("import sys; sys.modules['numba'] = None\n"
+            "from sim import engines; from sim.vector.engine import simulate\n"
+            "assert engines.get('vector') is simulate, engines.get('vector')\n"
+            "print(engines.label('vector'))\n"
+            "try:\n    engines.get('vector-numba')\n"
+            "except Exception as e:\n    print(type(e).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
+    assert out == ["vector", "(numpy)", "SpecError"]
