@@ -23,7 +23,7 @@ from .activation import Activation
 from .calendar import NEVER, WEEKS_PER_YEAR, Calendar
 from .hazards import HazardTable
 from .population import (age_range, draw_index, elapsed_cdf,
-                         newcomer_count)
+                         newcomer_count, prior_unemployed)
 from .recorder import Recorder
 from .rng import Stream, Streams, inflow_key, initial_streams, key, newcomer_base, replication_key
 from .rules import Law
@@ -195,7 +195,7 @@ class Simulation:
         pension_hi = self.law.pension_age.at(sc.start.replace(year=sc.start.year - 65))
         sizes = [(state, int(round(stock * sc.scale))) for state, stock in sc.stocks.items()]
         total = sum(n for _, n in sizes)
-        base, tr_seed, attr_state, u = initial_streams(self.rep_key, total, 6)
+        base, tr_seed, attr_state, u = initial_streams(self.rep_key, total, 7)
         base, tr_seed, attr_state = base.tolist(), tr_seed.tolist(), attr_state.tolist()
         first = 0
         for state, n in sizes:
@@ -217,11 +217,13 @@ class Simulation:
                 k = np.minimum(np.searchsorted(cdf, u[rows, 4][m], side="right"), len(cdf) - 1)
                 elapsed[m] = k + u[rows, 5][m]
             born = -age * WEEKS_PER_YEAR
-            for j, (b, e, ins, el) in enumerate(zip(born.tolist(), edu.tolist(), insured.tolist(),
-                                                    elapsed.tolist())):
+            prior = prior_unemployed(u[rows, 6], sc.stock_prior.get(state))
+            for j, (b, e, ins, el, pr) in enumerate(zip(born.tolist(), edu.tolist(), insured.tolist(),
+                                                        elapsed.tolist(), prior.tolist())):
                 cid = first + j
                 streams = Streams(base[cid], tr_seed[cid], attr_state[cid])
-                self._enter(Citizen(cid, b, e, ins, streams), s, 0.0, "initial", initial_elapsed=el)
+                self._enter(Citizen(cid, b, e, ins, streams), s, 0.0, "initial", initial_elapsed=el,
+                            prior=pr)
             first += n
         self.created = total
 
@@ -264,8 +266,11 @@ class Simulation:
 
     # -- moving people --------------------------------------------------------------------------
     def _enter(self, c: Citizen, s: int, now: float, cause: str, initial_elapsed: float = 0.0,
-               src: int = -1) -> None:
-        """Put a citizen into state ``s`` (or where the law redirects them)."""
+               src: int = -1, prior: float = 0.0) -> None:
+        """Put a citizen into state ``s`` (or where the law redirects them).
+
+        ``prior``: weeks an initial citizen was unemployed just before this spell (drawn).
+        """
         age_weeks = now - c.born
         if self.redirected[s]:
             s = self.law.redirect(s, now, age_weeks, c.edu)
@@ -300,7 +305,7 @@ class Simulation:
             if initial_elapsed:
                 c.dp_used = 0.0  # spell so far counted through c.entered
         if self.unemployed[s]:
-            prior = self.prior_unemployed[s] if new else 0.0
+            prior = self.prior_unemployed[s] + prior if new else 0.0
             c.unemp.append([c.entered - prior, None])
         rules = self.law.by_state[s]
         if rules:

@@ -75,6 +75,19 @@ def elapsed_weeks(cdf: list[float], u: float, v: float) -> float:
     return min(k, len(cdf) - 1) + v
 
 
+def prior_unemployed(u: np.ndarray, prior: tuple[float, float] | None) -> np.ndarray:
+    """Weeks unemployed directly before the spell in progress, for the initial population.
+
+    ``prior = (share, weeks)``: with probability ``share`` a uniform 0..``weeks``, else 0.
+    One uniform per citizen does both (``u / share`` is uniform given ``u < share``), so
+    the SimPy and vector engines draw it identically (the 7th initial attribute draw).
+    """
+    if not prior or prior[0] <= 0.0:
+        return np.zeros(len(u))
+    share, weeks = prior
+    return np.where(u < share, weeks * u / share, 0.0)
+
+
 def birth_time(age_years: float) -> float:
     """Model time of birth for someone aged ``age_years`` at time 0."""
     return -age_years * WEEKS_PER_YEAR

@@ -18,6 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from . import engines, executors, tables
+from .calibration.forecast import for_replication
 from .checkpoint import Checkpoint, identity
 from .engine import RunResult
 from .executors import Executor, TaskError
@@ -144,6 +145,7 @@ def replicate(simulate: Callable, scenario: Scenario, years: float, seed: int, r
     :class:`~sim.checks.InvariantError`.
     """
     from . import checks
+    scenario = for_replication(scenario, rep)  # stage-2 parameter set rep mod n, if the fit has them
     watchers = checks.watchers_for(scenario, years, engine) if check else ()
     r = simulate(scenario, years=years, seed=seed, replication=rep, **({"watchers": watchers} if watchers else {}))
     done: dict[str, pd.DataFrame] = {}

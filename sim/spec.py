@@ -177,6 +177,12 @@ class Scenario:
     sources: dict[str, str] = field(default_factory=dict)
     title_da: str = ""  # a Danish title for reports, e.g. "Tidligere første tilbud"
     layers: tuple[str, ...] = ()  # files merged into this scenario, base first (sim/overlay.py)
+    # state -> (share, weeks): that share of the initial stock was unemployed for a uniform
+    # 0..weeks directly before the spell in progress (the 52-week record, long-term unemployment)
+    stock_prior: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # the fitted layer applied (sim.calibration.layer.Layer), whose parameter sets give
+    # forecast bands parameter uncertainty (sim.calibration.forecast); None if unfitted
+    fitted: Any = None
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -303,10 +309,10 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         cycle_base_year=ctx.cycle_base_year, exit_education_to=ctx.exit_education_to,
         support_bands=ctx.support_bands, referrals=ctx.referrals, sources=ctx.sources,
         title_da=title_da,
-        layers=tuple(str(f) for f in layered.files),
+        layers=tuple(str(f) for f in layered.files), stock_prior=ctx.stock_prior,
     )
     if fitted_path and fitted:
-        from .calibration.layer import apply_layer
+        from .calibration.layer import apply_layer, read_layer
         from .overlay import COMMAND_LINE, contained_path, project_root
         origin = layered.origin("scenario.fitted") or str(path)
         where = path if origin == COMMAND_LINE else Path(origin)
@@ -315,7 +321,8 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
             digest.update(layer.read_bytes())
         except OSError:
             raise SpecError(str(where), "scenario.fitted", f"fitted layer {layer} cannot be read") from None
-        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest())
+        layer = read_layer(layer)
+        scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest(), fitted=layer)
     return scenario
 
 
@@ -337,6 +344,7 @@ class _Context:
         self.stock_age: dict[str, tuple[float, ...]] = {}
         self.stock_education: dict[str, tuple[float, ...]] = {}
         self.stock_insured: dict[str, float] = {}
+        self.stock_prior: dict[str, tuple[float, float]] = {}
         self.inflows: list[Inflow] = []
         self.cycle: dict[int, float] = {}
         self.cycle_base_year = 0
@@ -683,7 +691,32 @@ def _read_population(ctx: _Context, pop: Node) -> None:
     done.str("unit", choices=("share",))
     ctx.exit_education_to = _shares_tuple(done, "shares", ctx.education)
     done.done()
+    prior = pop.node("prior_unemployment", None)
+    if prior is not None:
+        ctx.stock_prior.update(read_prior_unemployment(prior, ctx.stocks, ctx.states))
     pop.done()
+
+
+def read_prior_unemployment(table: Node, stocks, states=None) -> dict[str, tuple[float, float]]:
+    """``{state = {share, weeks}}``: earlier unemployment of the initial population.
+
+    A ``share`` of the state's initial stock was unemployed for a uniform 0..``weeks`` weeks
+    directly before the spell in progress; only states that count as unemployed may have it.
+    """
+    table.str("unit", choices=("share; weeks",))
+    table.str("source")
+    out = {}
+    for name in [k for k in list(table.data) if k not in ("unit", "source")]:
+        n = table.node(name)
+        if name not in stocks:
+            raise table.error(name, f"no initial stock for state {name!r}")
+        if states is not None and not states[name].unemployed:
+            raise table.error(name, f"state {name!r} does not count as unemployed")
+        out[name] = (n.number("share", lo=0.0, hi=1.0), n.number("weeks", lo=0.0, hi=520.0))
+        n.str("source", "")
+        n.done()
+    table.done()
+    return out
 
 
 def _shares_tuple(node: Node, key: str, labels: tuple[str, ...]) -> tuple[float, ...]:

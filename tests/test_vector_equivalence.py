@@ -50,7 +50,7 @@ def assert_same_paths(a, b):
 
 @pytest.mark.parametrize("start", [dt.date(2015, 1, 1), dt.date(2014, 1, 1)])
 def test_same_paths_as_simpy_with_places_enough(baseline, start):
-    sc = dataclasses.replace(ample(baseline), start=start).scaled(0.03)
+    sc = dataclasses.replace(ample(baseline), start=start).scaled(0.05)
     a = simpy_simulate(sc, years=2, seed=5)
     b = vector_simulate(sc, years=2, seed=5)
     assert_same_paths(a, b)

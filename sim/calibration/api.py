@@ -44,12 +44,14 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
               scale: float = 0.05, seed: int = 2013, engine: str | None = None,
               out: str | Path | None = None, resume: bool = False, progress: bool = False,
               stage2_per_generation: int = 0, n_sets: int = 20, workers: int = 1,
-              stop_after: int | None = None, today: dt.date | None = None) -> Calibration:
+              stop_after: int | None = None, today: dt.date | None = None,
+              start_from: str | Path | Layer | None = None) -> Calibration:
     """Fit the free parameters of ``targets``; write the layer and its fit report to ``out``.
 
     The checkpoint is ``<out>.checkpoint.jsonl``: with ``resume`` an interrupted fit
     continues (same result as uninterrupted); without it a stale checkpoint is replaced.
     ``stage2_per_generation`` > 0 adds stage-2 parameter sets (2 generations).
+    ``start_from``: a fitted layer whose factors (by parameter name) are the starting point.
     """
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     problem = problem_for(ts, scale=scale, replications=replications, seed=seed, engine=engine,
@@ -61,7 +63,11 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
         ckpt = out.with_suffix(".checkpoint.jsonl")
         if ckpt.exists() and not resume:
             ckpt.unlink()
-    f = fit(problem, budget=budget, checkpoint=ckpt, progress=progress, stop_after=stop_after)
+    x0 = None
+    if start_from is not None:
+        prev = start_from if isinstance(start_from, Layer) else read_layer(start_from)
+        x0 = np.array([np.log(prev.factors.get(p.name, 1.0)) for p in ts.parameters])
+    f = fit(problem, budget=budget, x0=x0, checkpoint=ckpt, progress=progress, stop_after=stop_after)
     sets = np.empty((0, len(ts.parameters)))
     if stage2_per_generation > 0:
         sets = sample(f, per_generation=stage2_per_generation, n_sets=n_sets, seed=seed).sets
@@ -78,7 +84,8 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
         write_layer(out, provenance=provenance, meta=meta, factors=f.factors,
                     hazards=problem.hazards_of,
                     bounds={p.name: (p.lower, p.upper) for p in ts.parameters},
-                    sets=[factors_of(ts.parameters, x) for x in sets])
+                    sets=[factors_of(ts.parameters, x) for x in sets],
+                    how={p.name: p.scaling for p in ts.parameters})
         paths = report.write(f, out.parent, stem=out.stem + "_fit")
         s0.to_csv(out.parent / f"{out.stem}_stage0.csv", index=False)
         paths["stage0"] = out.parent / f"{out.stem}_stage0.csv"
@@ -114,16 +121,17 @@ def backtest_targets(ts: TargetSet, year: int) -> TargetSet:
 
 def backtest(targets: str | Path | TargetSet, year: int, *, horizon_years: int = 3, budget: int = 40,
              replications: int = 4, scale: float = 0.05, seed: int = 2013, engine: str | None = None,
-             out: str | Path | None = None, progress: bool = False) -> pd.DataFrame:
+             out: str | Path | None = None, progress: bool = False,
+             start_from: str | Path | Layer | None = None) -> pd.DataFrame:
     """Fit on targets up to ``year``, forecast ``year``+1 … ``year``+``horizon_years``, score those."""
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     bt = backtest_targets(ts, year)
     cal = calibrate(bt, budget=budget, replications=replications, scale=scale, seed=seed,
-                    engine=engine, out=out, progress=progress)
+                    engine=engine, out=out, progress=progress, start_from=start_from)
     window_end = dt.date(year + horizon_years + 1, 1, 1)
     layer = read_layer(cal.layer_path) if cal.layer_path else Layer(
         "", cal.provenance, cal.fit.factors, {k: tuple(v) for k, v in cal.fit.problem.hazards_of.items()},
-        (), {})
+        (), {}, {p.name: p.scaling for p in bt.parameters})
     scored = validate(bt, layer, replications=replications, scale=scale, seed=seed, engine=engine)
     in_window = [bt.get(n).last_date <= window_end and bt.get(n).last_date > dt.date(year + 1, 1, 1)
                  for n in scored["target"]]

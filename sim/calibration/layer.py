@@ -13,21 +13,23 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import SpecError
 from ..schema import Node, read_toml
+from .scaling import KINDS, PLAIN, Scaling, scale_hazards
 
 
 @dataclass(frozen=True)
 class Layer:
-    file: str
+    file: str = field(compare=False)  # where it was read from; the same layer compares equal anywhere
     provenance: str
     factors: dict[str, float]
     hazards: dict[str, tuple[str, ...]]
     sets: tuple[dict[str, float], ...]  # equally weighted draws (stage 2), may be empty
     meta: dict
+    how: dict[str, Scaling] = field(default_factory=dict)  # what each factor multiplies
 
 
 def read_layer(path: str | Path) -> Layer:
@@ -39,7 +41,7 @@ def read_layer(path: str | Path) -> Layer:
     head.done()
     mult = root.node("multipliers")
     mult.str("unit", choices=("factor on the scenario's hazard rates",))
-    factors, hazards = {}, {}
+    factors, hazards, how = {}, {}, {}
     for name in [k for k in list(mult.data) if k != "unit"]:
         m = mult.node(name)
         factors[name] = m.number("factor", lo=0.0, hi=1e3)
@@ -49,6 +51,9 @@ def read_layer(path: str | Path) -> Layer:
         hazards[name] = tuple(hz)
         m.number("lower", 0.0, lo=0.0)
         m.number("upper", 0.0, lo=0.0)
+        how[name] = Scaling(on=m.str("on", "rate", choices=KINDS),
+                            from_week=m.number("from_week", 0.0, lo=0.0, hi=520.0),
+                            ages=tuple(m.list("ages", [])))
         m.done()
     mult.done()
     sets = []
@@ -64,7 +69,7 @@ def read_layer(path: str | Path) -> Layer:
         n.done()
         sets.append(one)
     root.done()
-    return Layer(str(path), provenance, factors, hazards, tuple(sets), meta)
+    return Layer(str(path), provenance, factors, hazards, tuple(sets), meta, how)
 
 
 def apply_layer(scenario, layer: Layer | str | Path, parameter_set: int | None = None):
@@ -76,24 +81,15 @@ def apply_layer(scenario, layer: Layer | str | Path, parameter_set: int | None =
         if not layer.sets:
             raise SpecError(layer.file, "parameter_sets", "this layer has no parameter sets (run stage 2)")
         factors = {**factors, **layer.sets[parameter_set % len(layer.sets)]}
-    names = {h.name for h in scenario.hazards}
-    per_hazard: dict[str, float] = {}
-    for p, hz in layer.hazards.items():
-        for h in hz:
-            if h not in names:
-                raise SpecError(layer.file, f"multipliers.{p}.hazards",
-                                f"hazard {h!r} is not in scenario {scenario.file}")
-            per_hazard[h] = per_hazard.get(h, 1.0) * factors[p]
-    new = tuple(replace(h, rate=tuple(r * per_hazard[h.name] for r in h.rate))
-                if h.name in per_hazard else h for h in scenario.hazards)
+    scenario = scale_hazards(scenario, layer.hazards, factors, layer.how, file=layer.file)
     sources = dict(scenario.sources)
     sources["fitted"] = layer.provenance
-    return replace(scenario, hazards=new, sources=sources)
+    return replace(scenario, sources=sources)
 
 
 def write_layer(path: str | Path, *, provenance: str, meta: dict, factors: dict[str, float],
                 hazards: dict[str, list[str]], bounds: dict[str, tuple[float, float]],
-                sets: list[dict[str, float]] = ()) -> Path:
+                sets: list[dict[str, float]] = (), how: dict[str, Scaling] | None = None) -> Path:
     """Write atomically (a temporary file renamed), so an interrupted run leaves no half layer."""
     lines = [
         "# Fitted parameter layer written by `caseflow calibrate`. Do not edit by hand: refit.",
@@ -108,7 +104,11 @@ def write_layer(path: str | Path, *, provenance: str, meta: dict, factors: dict[
     lines += ["", "[multipliers]", 'unit = "factor on the scenario\'s hazard rates"']
     for name, f in factors.items():
         lo, hi = bounds[name]
-        lines.append(f"{_q(name)} = {{ factor = {f:.6g}, lower = {lo:g}, upper = {hi:g}, "
+        w = (how or {}).get(name, PLAIN)
+        extra = (f'on = "{w.on}", ' if w.on != "rate" else "") + \
+            (f"from_week = {w.from_week:g}, " if w.from_week else "") + \
+            (f"ages = [{', '.join(_q(a) for a in w.ages)}], " if w.ages else "")
+        lines.append(f"{_q(name)} = {{ factor = {f:.6g}, lower = {lo:g}, upper = {hi:g}, {extra}"
                      f"hazards = [{', '.join(_q(h) for h in hazards[name])}] }}")
     for s in sets:
         lines += ["", "[[parameter_sets]]",

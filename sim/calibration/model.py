@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..spec import Scenario, load_scenario
+from .scaling import Scaling, scale_hazards
 from .targets import FreeParameter, TargetSet, check_against, match_hazards
 
 
@@ -33,7 +34,12 @@ def calibration_scenario(ts: TargetSet, scale: float = 1.0) -> Scenario:
         stocks[name] = s.value
         if s.age_shares is not None:
             ages[name] = tuple(s.age_shares.get(lab, 0.0) for lab in base.age_labels)
+    for name in ts.prior_unemployment:
+        if name in base.state_names and not base.state(name).unemployed:
+            raise SpecError(ts.file, f"calibration.prior_unemployment.{name}",
+                            f"state {name!r} does not count as unemployed")
     sc = replace(base, start=ts.start, stocks=stocks, stock_age=ages,
+                 stock_prior=dict(ts.prior_unemployment),
                  name=f"{base.name} (calibration from {ts.start})")
     check_against(ts, sc)
     return sc.scaled(scale) if scale != 1.0 else sc
@@ -49,22 +55,25 @@ def resolve(parameters: tuple[FreeParameter, ...], scenario: Scenario) -> dict[s
             hz += [n for n in match_hazards(pattern, names) if n not in hz]
         if not hz:
             raise SpecError(scenario.file, f"calibration.parameters.{p.name}", "matches no hazard")
+        bad = [a for a in p.scaling.ages if a not in scenario.age_labels]
+        if bad:
+            raise SpecError(scenario.file, f"calibration.parameters.{p.name}.ages",
+                            f"unknown age band(s) {bad}; bands: {list(scenario.age_labels)}")
         out[p.name] = hz
     return out
 
 
 def apply_multipliers(scenario: Scenario, hazards_of: dict[str, list[str]],
-                      factors: dict[str, float]) -> Scenario:
-    """Multiply each free parameter's hazards by its factor (a hazard in two groups gets both)."""
-    per_hazard: dict[str, float] = {}
+                      factors: dict[str, float], how: dict[str, Scaling] | None = None) -> Scenario:
+    """Apply each free parameter's factor to its hazards (rate by default; see :mod:`.scaling`)."""
     for name, f in factors.items():
         if not (math.isfinite(f) and f >= 0):
             raise SpecError(scenario.file, f"multipliers.{name}", f"factor must be >= 0, got {f}")
-        for h in hazards_of[name]:
-            per_hazard[h] = per_hazard.get(h, 1.0) * f
-    new = tuple(replace(h, rate=tuple(r * per_hazard[h.name] for r in h.rate))
-                if per_hazard.get(h.name, 1.0) != 1.0 else h for h in scenario.hazards)
-    return replace(scenario, hazards=new)
+    return scale_hazards(scenario, {k: hazards_of[k] for k in factors}, factors, how)
+
+
+def scalings(parameters: tuple[FreeParameter, ...]) -> dict[str, Scaling]:
+    return {p.name: p.scaling for p in parameters}
 
 
 def log_bounds(parameters: tuple[FreeParameter, ...]) -> list[tuple[float, float]]:

@@ -29,7 +29,7 @@ from .. import engines
 from ..errors import SpecError
 from ..spec import Scenario
 from . import measures
-from .model import apply_multipliers, factors_of, resolve
+from .model import apply_multipliers, factors_of, resolve, scalings
 from .targets import FreeParameter, Target
 
 NAN_PENALTY = 1e6
@@ -78,7 +78,8 @@ class Problem:
         self.run_years = years_needed(self.scenario.start, needed, self.years)
 
     def scenario_at(self, x: np.ndarray) -> Scenario:
-        return apply_multipliers(self.scenario, self.hazards_of, factors_of(self.parameters, x))
+        return apply_multipliers(self.scenario, self.hazards_of, factors_of(self.parameters, x),
+                                 scalings(self.parameters))
 
     def simulate(self, x: np.ndarray) -> np.ndarray:
         """[replication, target] model values at log-multipliers ``x``."""

@@ -2,11 +2,15 @@
 
 Factors are multipliers on groups of hazards (the calibration's free parameters) and on
 activation effects (each instrument's deviation from 1 during and after the programme
-is scaled: 1 + m·(effect − 1)), plus a *dummy* factor that changes nothing. Every
-design point runs the same replications (common random numbers), so a difference
-between points is the factor's doing, not fresh noise; what noise remains shows as
-the dummy's Morris μ*, reported next to every output with the between-replication
-standard error. A factor is "noise-level" when its μ* is not above the dummy's.
+is scaled: 1 + m·(effect − 1)), plus a *dummy* factor. Every design point runs the same
+replications (common random numbers), so a difference between points is mostly the
+factor's doing. The dummy changes no parameter: its level re-seeds the replications
+(seed + 7919 × level), so its elementary effects are pure Monte Carlo noise *without*
+common random numbers — an upper bound on the noise left in the other factors' effects,
+which share their random numbers. Its μ* is reported next to every output with the
+between-replication standard error; a factor is "noise-level" when its μ* is not above
+the dummy's. (A dummy that changed nothing would show μ* = 0 under common random numbers
+and say nothing about noise.)
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import pandas as pd
 from .. import engines
 from ..calendar import WEEKS_PER_YEAR
 from ..spec import Scenario
-from .model import apply_multipliers, resolve
+from .model import apply_multipliers, resolve, scalings
+from .scaling import PLAIN, Scaling
 from .objective import default_engine
 from .targets import FreeParameter
 
@@ -34,11 +39,12 @@ class Factor:
     items: tuple[str, ...]  # hazard patterns or instrument names
     lower: float = 0.8
     upper: float = 1.25
+    how: Scaling = PLAIN  # for hazard factors: rate, a tail, ages or the cycle elasticity
 
 
 def default_factors(parameters: tuple[FreeParameter, ...], scenario: Scenario,
                     lower: float = 0.8, upper: float = 1.25) -> list[Factor]:
-    out = [Factor(p.name, "hazards", p.hazards, lower, upper) for p in parameters]
+    out = [Factor(p.name, "hazards", p.hazards, lower, upper, p.scaling) for p in parameters]
     for name in scenario.instruments:
         out.append(Factor(f"effect:{name}", "effect", (name,), lower, upper))
     out.append(Factor(DUMMY, "dummy", (), lower, upper))
@@ -48,10 +54,10 @@ def default_factors(parameters: tuple[FreeParameter, ...], scenario: Scenario,
 def apply_factors(scenario: Scenario, factors: list[Factor], values: np.ndarray) -> Scenario:
     hz = [f for f in factors if f.kind == "hazards"]
     if hz:
-        params = tuple(FreeParameter(f.name, f.items, f.lower, f.upper, "") for f in hz)
+        params = tuple(FreeParameter(f.name, f.items, f.lower, f.upper, "", f.how) for f in hz)
         hazards_of = resolve(params, scenario)
         mult = {f.name: float(v) for f, v in zip(factors, values) if f.kind == "hazards"}
-        scenario = apply_multipliers(scenario, hazards_of, mult)
+        scenario = apply_multipliers(scenario, hazards_of, mult, scalings(params))
     inst = dict(scenario.instruments)
     for f, v in zip(factors, values):
         if f.kind == "effect":
@@ -62,8 +68,16 @@ def apply_factors(scenario: Scenario, factors: list[Factor], values: np.ndarray)
     return replace(scenario, instruments=inst)
 
 
+def net_cost(r, year: int) -> float:
+    """Net municipal cost (mio. DKK, full scale) in calendar year ``year`` of the run (sim.costs)."""
+    from .. import costs
+    t = costs.table(r)
+    return float(t.loc[t["year"] == year, "net_municipal_dkk"].sum()) / r.scenario.scale / 1e6
+
+
 def outputs(r, years: float) -> dict[str, float]:
-    """Key outputs: persons per benefit group after 1 and ``years`` years; indicators at those 1 Januaries."""
+    """Key outputs: persons per benefit group after 1 and ``years`` years; indicators at those
+    1 Januaries; net municipal cost in the first and the last whole calendar year."""
     sc = r.scenario
     rec = r.recorder
     out = {}
@@ -79,13 +93,30 @@ def outputs(r, years: float) -> dict[str, float]:
             for key in ("under_30_public_support", "long_term_unemployed", "company_placements",
                         "sygedagpenge_over_26_weeks", "ressourceforloeb", "public_support"):
                 out[f"{key}@{k}y"] = float(row[key]) / sc.scale
+    if hasattr(rec, "fte_support") and sc.start.month == 1 and sc.start.day == 1:
+        for y in marks:
+            out[f"net_municipal_cost_mio_dkk@{y}y"] = net_cost(r, sc.start.year + y - 1)
     return out
+
+
+SEED_STEP = 7919  # seed offset per level of the dummy factor (a prime, far from other seeds)
+
+
+def dummy_seed(factors: list[Factor], values, seed: int) -> int:
+    """The replications' seed at a design point: the dummy's level re-seeds them."""
+    for f, v in zip(factors, values):
+        if f.kind == "dummy":
+            lo, hi = math.log(f.lower), math.log(f.upper)
+            level = int(round((math.log(v) - lo) / (hi - lo) * 1000))
+            return seed + SEED_STEP * level
+    return seed
 
 
 def run_point(task: tuple) -> dict[str, float]:
     """Mean outputs over the fixed replications at one design point (importable for workers)."""
     scenario, factors, values, years, seed, replications, engine = task
     sc = apply_factors(scenario, factors, values)
+    seed = dummy_seed(factors, values, seed)
     sim = engines.get(engine)
     rows = [outputs(sim(sc, years=years, seed=seed, replication=r), years) for r in range(replications)]
     return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
@@ -141,14 +172,29 @@ def morris(scenario: Scenario, factors: list[Factor], *, years: float = 5, traje
     return df.sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
 
 
-def ranking(morris_table: pd.DataFrame) -> pd.DataFrame:
-    """Factors ranked by their largest μ* relative to the output's noise level, over all outputs."""
+def ranking(morris_table: pd.DataFrame, resolve: float = 2.0) -> pd.DataFrame:
+    """Factors ranked by the mean over *resolved* outputs of μ* relative to the output's top factor.
+
+    An output is resolved when its top (non-dummy) factor's μ* exceeds ``resolve`` × the
+    dummy's μ* (the Monte Carlo noise gauge): outputs the design cannot tell from noise
+    (small stocks at a small scale) would otherwise rank the dummy first. ``outputs_above_noise``
+    and ``median_ratio_to_noise`` are over all outputs.
+    """
     t = morris_table.copy()
+    top = t[t["factor"] != DUMMY].groupby("output")["mu_star"].max()
+    noise = t.groupby("output")["noise_mu_star"].first().fillna(0.0)
+    resolved = top.index[top > resolve * noise.reindex(top.index)]
     t["rel"] = t["mu_star"] / t.groupby("output")["mu_star"].transform("max").replace(0, np.nan)
-    g = t.groupby("factor").agg(max_relative_mu_star=("rel", "max"),
-                                outputs_above_noise=("above_noise", "sum"),
+    r = t[t["output"].isin(resolved)]
+    g = t.groupby("factor").agg(outputs_above_noise=("above_noise", "sum"),
                                 median_ratio_to_noise=("ratio", "median"))
-    return g.sort_values("max_relative_mu_star", ascending=False).reset_index()
+    g["mean_relative_mu_star"] = r.groupby("factor")["rel"].mean().reindex(g.index).fillna(0.0)
+    g["max_relative_mu_star"] = r.groupby("factor")["rel"].max().reindex(g.index).fillna(0.0)
+    g["resolved_outputs"] = len(resolved)
+    g = g[["mean_relative_mu_star", "max_relative_mu_star", "outputs_above_noise",
+           "median_ratio_to_noise", "resolved_outputs"]]
+    return g.sort_values(["mean_relative_mu_star", "max_relative_mu_star"],
+                         ascending=False).reset_index()
 
 
 def sobol(scenario: Scenario, factors: list[Factor], *, years: float = 5, n: int = 16,
@@ -188,11 +234,11 @@ def chart(rank: pd.DataFrame, morris_table: pd.DataFrame, path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, max(4, 0.3 * len(rank) + 1.5)))
     y = np.arange(len(rank))[::-1]
-    axes[0].barh(y, rank["max_relative_mu_star"], color=["0.6" if f == DUMMY else "tab:blue"
-                                                          for f in rank["factor"]])
+    axes[0].barh(y, rank["mean_relative_mu_star"], color=["0.6" if f == DUMMY else "tab:blue"
+                                                           for f in rank["factor"]])
     axes[0].set_yticks(y, rank["factor"], fontsize=8)
-    axes[0].set_xlabel("largest μ* over outputs, relative to the output's top factor")
-    axes[0].set_title("Morris ranking (grey: dummy = Monte Carlo noise)")
+    axes[0].set_xlabel("mean over resolved outputs of μ* relative to the output's top factor")
+    axes[0].set_title("Morris ranking (grey: dummy = Monte Carlo noise, re-seeded)")
     key = morris_table.groupby("output")["mu_star"].max().sort_values(ascending=False).index[:6]
     sub = morris_table[morris_table["output"].isin(key)]
     for out in key:

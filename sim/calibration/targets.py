@@ -18,6 +18,8 @@ from pathlib import Path
 from ..errors import SpecError
 from ..overlay import contained_path, project_root
 from ..schema import MAX_PERSONS, Node, read_toml
+from ..spec import read_prior_unemployment
+from .scaling import KINDS, PLAIN, Scaling
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
@@ -84,6 +86,7 @@ class FreeParameter:
     lower: float  # multiplier bounds
     upper: float
     source: str
+    scaling: Scaling = PLAIN  # what the factor multiplies (rate, a band, ages, cycle elasticity)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class TargetSet:
     fit_until: dt.date | None = None  # only used by backtests
     description: str = ""
     extra: dict = field(default_factory=dict)
+    # state -> (share, weeks) of earlier unemployment at the start (replaces the scenario's)
+    prior_unemployment: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def in_sample(self) -> tuple[Target, ...]:
@@ -145,6 +150,8 @@ def load_targets(path: str | Path) -> TargetSet:
         stocks[name] = InitialStock(s.number("value", lo=0.0, hi=MAX_PERSONS), shares, _source(s))
         s.str("confidence", "")
         s.done()
+    prior_table = cal.node("prior_unemployment", None)
+    prior = read_prior_unemployment(prior_table, stocks) if prior_table is not None else {}
     params = []
     for name, p in cal.node("parameters", {}).nodes():
         hz = p.list("hazards")
@@ -154,7 +161,14 @@ def load_targets(path: str | Path) -> TargetSet:
         upper = p.number("upper", lo=1e-3, hi=1e3)
         if not lower < 1.0 < upper:
             raise p.error("upper", f"bounds must contain 1 (the scenario's value): [{lower:g}, {upper:g}]")
-        params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p)))
+        how = Scaling(on=p.str("on", "rate", choices=KINDS),
+                      from_week=p.number("from_week", 0.0, lo=0.0, hi=520.0),
+                      ages=tuple(p.list("ages", [])))
+        if how.ages and (how.from_week or how.on != "rate"):
+            raise p.error("ages", "ages scale the age profile of the rate; not with from_week or on")
+        if how.from_week and how.on != "rate":
+            raise p.error("from_week", "from_week selects rate bands; not with on = \"cycle_elasticity\"")
+        params.append(FreeParameter(name, tuple(hz), lower, upper, _source(p), how))
         p.done()
     cal.done()
 
@@ -166,7 +180,8 @@ def load_targets(path: str | Path) -> TargetSet:
         raise root.error("targets", "no targets")
     root.done()
     ts = TargetSet(file=str(path), scenario=scen_path, start=start, years=years, stocks=stocks,
-                   parameters=tuple(params), targets=tuple(targets), description=description)
+                   parameters=tuple(params), targets=tuple(targets), description=description,
+                   prior_unemployment=prior)
     check_consistency(ts)
     return ts
 

@@ -27,7 +27,7 @@ class Posterior:
     points: np.ndarray  # [n, parameters] log-multipliers, every evaluated point
     weights: np.ndarray  # normalised importance weights
     sets: np.ndarray  # [n_sets, parameters] equally weighted draws (log)
-    ess: float  # effective sample size of the last generation's weights
+    ess: float  # effective sample size of all generations' weights
 
 
 def sample(fit, generations: int = 2, per_generation: int = 16, n_sets: int = 20,
@@ -38,6 +38,7 @@ def sample(fit, generations: int = 2, per_generation: int = 16, n_sets: int = 20
     lo, hi = np.array(log_bounds(problem.parameters)).T
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 2])))
     mean, cov = fit.x.copy(), np.diag(np.full(n, FIRST_SD ** 2))
+    temper = tempering(fit)
     pts, logw = [], []
     for _ in range(generations):
         prop = multivariate_normal(mean, cov, allow_singular=True)
@@ -48,7 +49,7 @@ def sample(fit, generations: int = 2, per_generation: int = 16, n_sets: int = 20
                 continue  # prior is zero outside the bounds
             j = ev.objective(x)
             gen_pts.append(x)
-            gen_logw.append(-0.5 * j - prop.logpdf(x))
+            gen_logw.append(-0.5 * j / temper - prop.logpdf(x))
         if not gen_pts:
             break
         pts += gen_pts
@@ -63,8 +64,21 @@ def sample(fit, generations: int = 2, per_generation: int = 16, n_sets: int = 20
     # systematic resampling: n_sets equally weighted draws
     u = (rng.uniform() + np.arange(n_sets)) / n_sets
     idx = np.minimum(np.searchsorted(np.cumsum(weights), u), len(points) - 1)
+    idx = idx[rng.permutation(len(idx))]  # forecasts take set r mod n: no runs of one point
     ess = float(1.0 / np.sum(weights ** 2))
     return Posterior(points, weights, points[idx], ess)
+
+
+def tempering(fit) -> float:
+    """J_min ÷ in-sample targets, at least 1: the synthetic likelihood's variance inflation.
+
+    With a model that cannot fit every target (J_min well above the number of targets),
+    exp(−J/2) is far too sharp and the sets collapse onto one point; dividing J by the
+    fit's reduced χ² (the residual variance relative to the tolerances, as in weighted
+    least squares with an estimated scale) widens the sets to the misfit actually seen.
+    """
+    k = sum(1 for t in fit.problem.targets if not t.held_out)
+    return max(1.0, fit.objective / max(k, 1))
 
 
 def _normalise(logw: np.ndarray) -> np.ndarray:

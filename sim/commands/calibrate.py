@@ -20,6 +20,8 @@ def add(sub) -> None:
                    help="stage-2 parameter uncertainty: N points per generation, 2 generations (default off)")
     p.add_argument("--out", default="calibration/fitted/aalborg.toml")
     p.add_argument("--resume", action="store_true", help="continue an interrupted fit from its checkpoint")
+    p.add_argument("--start-from", default=None, metavar="LAYER",
+                   help="start from a fitted layer's factors (parameters matched by name)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=execute)
 
@@ -35,7 +37,8 @@ def execute(args) -> int:
     cal = calibrate(args.targets, budget=args.budget, replications=args.replications,
                     scale=args.scale, seed=args.seed, engine=args.engine, out=args.out,
                     resume=args.resume, progress=not args.quiet,
-                    stage2_per_generation=args.stage2, workers=args.workers)
+                    stage2_per_generation=args.stage2, workers=args.workers,
+                    start_from=args.start_from)
     if not args.quiet:
         flagged = cal.stage0[cal.stage0["flagged"]]
         if len(flagged):

@@ -19,6 +19,21 @@ def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 
     add_set_arg(p)
 
 
+def add_parameter_uncertainty_arg(p: argparse.ArgumentParser) -> None:
+    """``--no-parameter-uncertainty``: every replication uses the central fit (Monte Carlo bands only)."""
+    p.add_argument("--no-parameter-uncertainty", dest="parameter_uncertainty", action="store_false",
+                   help="use the fitted layer's central factors in every replication instead of "
+                        "cycling through its stage-2 parameter sets (docs/calibration.md)")
+
+
+def parameter_uncertainty(scenario, args: argparse.Namespace):
+    """The scenario as the flag asks: with or without the fit's parameter sets."""
+    if getattr(args, "parameter_uncertainty", True):
+        return scenario
+    from ..calibration.forecast import fixed_parameters
+    return fixed_parameters(scenario)
+
+
 def add_set_arg(p: argparse.ArgumentParser) -> None:
     """``--set key.path=value`` (repeatable): a TOML value overriding the scenario (sim/overlay.py)."""
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

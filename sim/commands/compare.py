@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from .common import add_goals_arg, add_scenario_args, check_scenario_args, load, load_plan
+from .common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
+                     check_scenario_args, load, load_plan, parameter_uncertainty)
 
 
 def add(sub) -> None:
@@ -14,6 +15,7 @@ def add(sub) -> None:
     p.add_argument("baseline")
     p.add_argument("scenarios", nargs="+", metavar="scenario")
     add_scenario_args(p)
+    add_parameter_uncertainty_arg(p)
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/compare")
     p.add_argument("--lang", choices=("en", "da"), default="en",
@@ -32,7 +34,7 @@ def execute(args) -> int:
     check_scenario_args(args)
     paths = [args.baseline, *args.scenarios]
     # validate everything before running anything: bad input leaves no output
-    scenarios = [load(p, args.scale, args.set) for p in paths]
+    scenarios = [parameter_uncertainty(load(p, args.scale, args.set), args) for p in paths]
     plan = load_plan(args.goals)
     from ..engines import get
     get(args.engine)

@@ -12,13 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-from .common import add_goals_arg, add_scenario_args, check_scenario_args, load, load_plan
+from .common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
+                     check_scenario_args, load, load_plan, parameter_uncertainty)
 
 
 def add(sub) -> None:
     p = sub.add_parser("run", help="run a scenario and write tables")
     p.add_argument("scenario")
     add_scenario_args(p)
+    add_parameter_uncertainty_arg(p)
     p.add_argument("--engine", default="simpy", help="simulation engine: simpy (reference) or vector")
     p.add_argument("--executor", default="processes",
                    help="where replications run: processes (default), sequential, dask (a local "
@@ -51,7 +53,7 @@ def execute(args) -> int:
     from ..runner import run
     check_scenario_args(args)
     engines.get(args.engine)
-    scenario = load(args.scenario, args.scale, args.set)
+    scenario = parameter_uncertainty(load(args.scenario, args.scale, args.set), args)
     plan = load_plan(args.goals)
     t0 = time.perf_counter()
     cp = checkpoint_dir(args.out)

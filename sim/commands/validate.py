@@ -13,6 +13,8 @@ def add(sub) -> None:
                    help="fit on targets up to YEAR, score the next --horizon years")
     p.add_argument("--horizon", type=int, default=3)
     p.add_argument("--budget", type=int, default=40, help="evaluations for the backtest fit")
+    p.add_argument("--start-from", default=None, metavar="LAYER",
+                   help="backtest fit starts from this layer's factors (default: the unfitted model)")
     p.add_argument("--replications", type=int, default=4)
     p.add_argument("--scale", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=2013)
@@ -32,7 +34,8 @@ def execute(args) -> int:
             out_layer = Path(args.out).with_suffix(".layer.toml")
         table = backtest(args.targets, args.backtest, horizon_years=args.horizon, budget=args.budget,
                          replications=args.replications, scale=args.scale, seed=args.seed,
-                         engine=args.engine, out=out_layer, progress=True)
+                         engine=args.engine, out=out_layer, progress=True,
+                         start_from=args.start_from)
     else:
         table = validate(args.targets, args.fitted, replications=args.replications,
                          scale=args.scale, seed=args.seed, engine=args.engine)

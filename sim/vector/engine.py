@@ -26,7 +26,7 @@ import numpy as np
 from ..calendar import WEEKS_PER_YEAR
 from ..engine import RunResult
 from ..errors import SpecError
-from ..population import age_range, elapsed_cdf
+from ..population import age_range, elapsed_cdf, prior_unemployed
 from ..recorder import Recorder
 from ..rng import Stream, key, replication_key
 from ..spec import Scenario
@@ -209,17 +209,18 @@ class VectorSimulation:
         start = 0
         S = np.zeros(total, dtype=np.int64)
         elapsed = np.zeros(total)
+        prior = np.zeros(total)
         for state, stock in sc.stocks.items():
             n = int(round(stock * sc.scale))
             j = ids[start:start + n]
             start += n
             if n == 0:
                 continue
-            # the attribute stream's uniforms 1..6 (its counter starts at 0): self.uniform(3, j)
-            # six times, without gathering and scattering the counters
+            # the attribute stream's uniforms 1..7 (its counter starts at 0): self.uniform(3, j)
+            # seven times, without gathering and scattering the counters
             seed = attr_seed[start - n:start]
-            u = [rng.nth_uniform(seed, np.full(n, k, dtype=np.uint64)) for k in range(1, 7)]
-            c.n3[first + start - n:first + start] = 6
+            u = [rng.nth_uniform(seed, np.full(n, k, dtype=np.uint64)) for k in range(1, 8)]
+            c.n3[first + start - n:first + start] = 7
             band = draw_index(u[0], sc.stock_age[state])
             lo = np.array([age_range(sc, b, pension_hi)[0] for b in range(len(sc.age_lower))])
             hi = np.array([age_range(sc, b, pension_hi)[1] for b in range(len(sc.age_lower))])
@@ -230,6 +231,7 @@ class VectorSimulation:
             c.edu[j] = edu
             c.insured[j] = insured
             S[j - ids[0]] = m.index[state]
+            prior[j - ids[0]] = prior_unemployed(u[6], sc.stock_prior.get(state))
             # elapsed duration of the spell in progress, by (age band, education, insured)
             # (grouped by one sort: a mask per stratum cost a scan of the state's stock each)
             keys = (band * 8 + edu) * 2 + insured
@@ -245,7 +247,7 @@ class VectorSimulation:
         zero = np.zeros(total)
         self.created = total
         self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
-                    new=True, elapsed=elapsed, week=0)
+                    new=True, elapsed=elapsed, week=0, prior=prior)
         live = ids[c.state[ids] >= 0]
         self._schedule(live, zero[: len(live)], zero[: len(live)])
 
@@ -412,7 +414,7 @@ class VectorSimulation:
     def _finish_flows(self) -> None:
         """Flows kept in another form during the run go into ``recorder.flows`` (none here)."""
 
-    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None) -> None:
+    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None, prior=None) -> None:
         """:meth:`sim.engine.Simulation._enter` for a batch (``t`` per citizen)."""
         m, c = self.m, self.c
         born = c.born[j]
@@ -442,6 +444,8 @@ class VectorSimulation:
             j, s, t, entered = j[keep], s[keep], t[keep], np.asarray(entered)[keep]
             if elapsed is not None:
                 elapsed = elapsed[keep]
+            if prior is not None:
+                prior = prior[keep]
         if not len(j):
             return
         self._counts(s, c.age[j], t, 1)
@@ -452,8 +456,8 @@ class VectorSimulation:
                 c.dp_used[j[dp]] = 0.0
         un = m.unemployed[s]
         if un.any():
-            prior = m.prior_unemployed[s] if new else np.zeros(len(j))
-            c.unemp_open[j[un]] = (entered - prior)[un]
+            before = (m.prior_unemployed[s] + (0.0 if prior is None else prior)) if new else np.zeros(len(j))
+            c.unemp_open[j[un]] = (entered - before)[un]
         for r in m.rules:
             if r.clock != "drawn_weeks":
                 continue

@@ -921,14 +921,14 @@ def simpy_clock(tt, env):
 
 
 @_kernel
-def enter_initial(C, M, R, j, dest, t, elapsed, cause, wend):
+def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
     """VectorSimulation._enter for the initial population (``new``, an ``elapsed`` spell).
 
     As :func:`_enter`, and: the spell began ``elapsed`` weeks before ``t``; time on
     support counts from then; dagpenge used is reset; drawn rule lengths exceed the
     time elapsed; rules whose limit passed are marked done (_mark_extended); an offer
     whose first week passed comes after a uniform share of the repeat interval
-    (_start_initial). Returns how many left at once (redirected outside).
+    (_start_initial); ``prior`` weeks of unemployment before the spell (drawn) count. Returns how many left at once (redirected outside).
     """
     gone = 0
     for k in range(len(j)):
@@ -967,7 +967,7 @@ def enter_initial(C, M, R, j, dest, t, elapsed, cause, wend):
             C.insured[i] = 1
             C.dp_used[i] = 0.0
         if M.unemployed[s]:
-            C.unemp_open[i] = ent - M.prior_unemployed[s]
+            C.unemp_open[i] = ent - (M.prior_unemployed[s] + prior[k])  # drawn weeks before the spell
         for r in range(len(M.rule_in_state)):
             if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
                 C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), now - ent)

@@ -65,11 +65,12 @@ class NumbaSimulation(VectorSimulation):
     def _populate(self) -> None:
         super()._populate()  # the draws in NumPy, the entry through the kernel
 
-    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None) -> None:
+    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None, prior=None) -> None:
         """The initial population (an elapsed spell) enters through the kernel; the NumPy
         engine's _enter otherwise (the kernel handles every later entry itself)."""
         if elapsed is None:
-            return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week)
+            return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week, prior=prior)
+        prior = np.zeros(len(j)) if prior is None else np.asarray(prior, dtype=float)
         causes = np.unique(np.asarray(cause))
         if len(causes) != 1 or (np.asarray(src) != -1).any() or week != self.week:
             raise AssertionError("an initial population enters from nowhere, one cause, this week")
@@ -77,7 +78,8 @@ class NumbaSimulation(VectorSimulation):
                    self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt, _EMPTY_F)
         self.gone += kn.enter_initial(kn.pack_citizens(self.c), self.M, R, np.asarray(j, dtype=np.int64),
                                       np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float),
-                                      np.asarray(elapsed, dtype=float), int(causes[0]), float(self.wend))
+                                      np.asarray(elapsed, dtype=float), prior, int(causes[0]),
+                                      float(self.wend))
         self._flush_flows()  # booked to this week (0), as the NumPy engine books them
 
     def _compact(self) -> None:

@@ -1,0 +1,49 @@
+"""Baseline drift: how much each stock moves per year when nothing changes.
+
+Issue 2 asks that no stock drift by more than 15 % a year without a reason written down
+(docs/model.md "Baseline drift"). :func:`drift` runs the scenario (central fit, no
+parameter sets) and reports each state's mean stock at the start and every year end,
+the yearly relative changes and their Monte Carlo standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .. import engines
+from ..calendar import WEEKS_PER_YEAR
+from .forecast import fixed_parameters
+from .objective import default_engine
+
+LIMIT = 0.15  # largest yearly relative change without a written reason (issue 2)
+
+
+def drift(scenario, years: int = 5, replications: int = 4, seed: int = 2015,
+          engine: str | None = None) -> pd.DataFrame:
+    """One row per (state, year): stock at the start of the year and at its end, the
+    relative change, its Monte Carlo standard error and whether |change| > 15 %."""
+    scenario = fixed_parameters(scenario)
+    sim = engines.get(engine or default_engine())
+    marks = [min(int(round(y * WEEKS_PER_YEAR)), int(math.ceil(years * WEEKS_PER_YEAR)))
+             for y in range(years + 1)]
+    per_rep = []
+    for r in range(replications):
+        res = sim(scenario, years=years, seed=seed, replication=r)
+        per_rep.append(res.recorder.persons[marks].sum(axis=2) / scenario.scale)  # [mark, state]
+    a = np.array(per_rep)  # [rep, mark, state]
+    rows = []
+    for s, name in enumerate(scenario.state_names):
+        if name == "outside":
+            continue
+        for y in range(years):
+            lo, hi = a[:, y, s], a[:, y + 1, s]
+            ch = np.divide(hi - lo, lo, out=np.full(len(lo), np.nan), where=lo > 0)
+            mean_ch = (hi.mean() - lo.mean()) / lo.mean() if lo.mean() > 0 else float("nan")
+            se = float(np.std(ch, ddof=1) / math.sqrt(len(ch))) if len(ch) > 1 else float("nan")
+            rows.append({"state": name, "year": scenario.start.year + y, "start": lo.mean(),
+                         "end": hi.mean(), "change": mean_ch, "mc_se": se,
+                         "over_limit": bool(abs(mean_ch) > LIMIT) if math.isfinite(mean_ch) else False})
+    return pd.DataFrame(rows)
