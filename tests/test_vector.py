@@ -159,3 +159,35 @@ def test_registered_and_refuses_what_it_cannot_do(baseline, simulate):
 
     with pytest.raises(SpecError, match="watchers"):
         simulate(baseline.scaled(0.01), years=0.1, watchers=(W(),))
+
+
+def test_record_layout_holds_what_the_column_layout_holds():
+    """The compiled engine's one-record-per-citizen layout keeps every value through
+    allocation (fill values), growth, compaction and a later switch from columns."""
+    from sim.vector.state import COLUMNS, Citizens
+
+    gen = np.random.default_rng(5)
+    layouts = [Citizens(40, 2), Citizens(40, 2, records=True), Citizens(40, 2)]
+    for step in range(4):
+        k = int(gen.integers(20, 60))
+        born = gen.normal(size=k)
+        state = gen.integers(-1, 5, size=k)
+        for c in layouts:
+            j = c.allocate(k)  # grows past the capacity of 40
+            for name, (_, fill) in COLUMNS.items():
+                assert (c.cols[name][j] == fill).all() or np.isnan(fill), name
+            c.born[j] = born
+            c.state[j] = state
+            c.drawn[j, 1] = born * 2
+            c.next_env[j] = born + 1
+        if step == 1:
+            layouts[2].to_records()
+        if step % 2:
+            for c in layouts:
+                c.compact()
+    first = layouts[0]
+    for c in layouts[1:]:
+        assert c.n == first.n
+        for name in ("born", "state", "next_env", "age", "deadline"):
+            assert np.array_equal(c.cols[name][: c.n], first.cols[name][: first.n]), name
+        assert np.array_equal(c.drawn[: c.n], first.drawn[: first.n])
