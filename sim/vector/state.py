@@ -171,16 +171,36 @@ class Citizens:
         return idx
 
     def _resize(self, capacity: int) -> None:
+        """Grow to ``capacity`` slots, one array at a time (so the peak holds one old array
+        beside its copy, not the whole population twice)."""
         n = self.n
-        old = self._alloc(capacity)
         if self.records:
-            raw = old["rec"].view(np.uint8).reshape(len(old["rec"]), self.dtype.itemsize)
-            self._raw()[:n] = raw[:n]
+            old = self._raw()
+            self.rec = np.empty(capacity, dtype=self.dtype)  # filled slot by slot in allocate
+            self._raw()[:n] = old[:n]
+            del old
+            for name in COLUMNS:
+                if name not in SCANNED:
+                    self.cols[name] = self.rec[name]
+                    setattr(self, name, self.cols[name])
+            self.drawn = self.rec["drawn"]
         else:
-            self.drawn[:n] = old["drawn"][:n]
-        for name in COLUMNS:
-            if not self.records or name in SCANNED:
-                self.cols[name][:n] = old[name][:n]
+            d = np.zeros((capacity, self.n_drawn))
+            d[:n] = self.drawn[:n]
+            self.drawn = d
+        for name, (dtype, fill) in COLUMNS.items():
+            if not self.records:
+                new = np.full(capacity, fill, dtype=dtype)
+            elif name in SCANNED:
+                new = np.empty(capacity, dtype=dtype)  # filled in allocate
+            else:
+                continue
+            new[:n] = self.cols[name][:n]
+            self.cols[name] = new
+            setattr(self, name, new)  # the old array is freed here
+        if self.records:
+            for name in COLUMNS:
+                setattr(self, name, self.cols[name])
         for key, arr in self.extra.items():
             new = np.zeros(capacity)
             new[:n] = arr[:n]
