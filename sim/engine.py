@@ -327,7 +327,8 @@ class Simulation:
     def _mark_extended(self, c: Citizen, now: float) -> None:
         """Initial spells already past a deadline with a 'stay' branch were extended."""
         for cr in self.law.by_state[c.state]:
-            if cr.rule.clock == "spell_weeks" and now - c.entered >= cr.limit.at(now):
+            by = c.entered if cr.rule.limit_by == "entry" else now
+            if cr.rule.clock == "spell_weeks" and now - c.entered >= cr.limit.at(by):
                 rule_done(c, cr.rule.name)
 
     def _leave(self, c: Citizen, now: float) -> None:

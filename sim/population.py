@@ -43,6 +43,10 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
 
     Under a steady inflow the elapsed duration has density S(d) / E[D] (renewal
     theory), where S is the spell's survival function from its hazards and deadlines.
+    A deadline dated by entry (``limit_by = "entry"``) cuts a spell with elapsed ``d``
+    at the limit in force when it began (model time ``-d``), so a start just after a
+    change of the law holds spells under the old limit (the dagpenge phase-in); such a
+    rule's first date is the earliest a spell under it can have begun (MAY: 6 Jan 2014).
     """
     s = hazards.index[state]
     cyc, _ = hazards.cycle_segment(0.0)
@@ -57,8 +61,9 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
         rule = cr.rule
         stay = sum(v for k, v in rule.then.at(scenario.start).items() if k == STAY)
         if rule.clock in ("spell_weeks", "dagpenge_weeks_used"):
-            limit = cr.limit.at(0.0)
-            surv[d >= limit] *= stay
+            surv[d >= limit_for_elapsed(cr, d)] *= stay
+            if rule.limit_by == "entry":
+                surv[-d < cr.limit.starts[0]] = 0.0
         elif rule.clock == "drawn_weeks":
             weeks, shares = rule.durations
             longer = np.zeros_like(d)  # the share of drawn lengths beyond d, summed in order
@@ -67,6 +72,22 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
             surv *= longer
     cdf = np.cumsum(surv)
     return (cdf / cdf[-1]).tolist()
+
+
+def limit_for_elapsed(cr, elapsed: np.ndarray) -> np.ndarray:
+    """The limit (weeks) of a rule for spells in progress at the start with ``elapsed`` weeks.
+
+    ``limit_by = "calendar"``: the limit in force at the start, for all. ``"entry"``: the
+    limit in force when the spell began, at model time ``-elapsed`` (as
+    :meth:`sim.rules.Law._deadline` reads it from ``c.entered``). Whole weeks ``d`` stand for
+    the spells begun in ``(-d-1, -d]``: the limit is read at ``-d``, the cell's latest entry.
+    """
+    if cr.rule.limit_by != "entry":
+        return np.full(len(elapsed), float(cr.limit.at(0.0)))
+    starts = np.asarray(cr.limit.starts, dtype=float)
+    values = np.asarray(cr.limit.values, dtype=float)
+    i = np.maximum(np.searchsorted(starts, -np.asarray(elapsed, dtype=float), side="right") - 1, 0)
+    return values[i]
 
 
 def elapsed_weeks(cdf: list[float], u: float, v: float) -> float:

@@ -438,10 +438,11 @@ class _Context:
 
 
 def _value(lo: float | None = 0.0, hi: float | None = None, integer: bool = False):
-    """A parser for dated scalars: ``{from = ..., value = x}`` or a bare ``x``."""
+    """A parser for dated scalars: ``{from = ..., value = x[, source = "..."]}`` or a bare ``x``."""
 
     def parse(node: Node, key: str | None, raw: Any) -> float:
         if key is None:
+            node.str("source", "")
             return node.number("value", lo=lo, hi=hi, integer=integer)
         return check_number(raw, node.file, node.path(key), lo=lo, hi=hi, integer=integer)
 

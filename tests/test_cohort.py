@@ -54,7 +54,10 @@ def test_cohort_is_exactly_the_members_who_match_and_later_states_are_where_they
     found = {cid: v[0] for cid, v in snap.seen[later].items()}
     states = [small.state_names[s] for s in w.states[later]]
     assert states == [found.get(cid, "outside") for cid in w.ids]
-    assert "outside" in states or len(set(states)) >= 3  # members moved on (seen in 3+ states)
+    # members moved on: some are in another state than at the cohort date (which states
+    # depends on the draws and the fitted hazards, so the test does not name them)
+    moved = sum(everyone[cid][0] != s for cid, s in zip(w.ids, states))
+    assert 0 < moved < len(w.ids), (moved, len(w.ids))
 
 
 def test_shares_sum_to_one_at_every_follow_up(small):

@@ -39,7 +39,7 @@ def _edit(path: Path, old: str, new: str) -> Path:
 
 def test_a_huge_stock_is_rejected_not_allocated(project):
     """Was: 1e18 persons accepted, then the run died allocating 71 PiB."""
-    s = _edit(project / "scenarios/aalborg_2015.toml", "value = 93050", "value = 1e18")
+    s = _edit(project / "scenarios/aalborg_2015.toml", "value = 93080", "value = 1e18")
     with pytest.raises(SpecError, match=r"population\.stocks\.employed\.value: must be at most 1e\+07"):
         load_scenario(s)
 

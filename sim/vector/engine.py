@@ -480,7 +480,7 @@ class VectorSimulation:
                 continue
             jj = j[d]
             if r.clock == "spell_weeks":
-                limit = r.limit_values[at(r.limit_starts, now[d])]
+                limit = r.limit_values[at(r.limit_starts, c.entered[jj] if r.by_entry else now[d])]
                 past = now[d] - c.entered[jj] >= limit
                 c.done[jj[past]] |= np.int64(1) << r.index
 
