@@ -973,7 +973,8 @@ def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
                 C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), now - ent)
         for r in range(len(M.rule_in_state)):  # _mark_extended
             if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
-                if now - ent >= M.limit_values[r, _at(M.limit_starts[r], now)]:
+                by = ent if M.rule_by_entry[r] else now  # a limit dated by entry: the spell's
+                if now - ent >= M.limit_values[r, _at(M.limit_starts[r], by)]:
                     C.done[i] |= np.int64(1) << np.int64(r)
         _deadlines(C, M, i, now)
         _on_entry(C, M, i, s, now)
