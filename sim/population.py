@@ -71,6 +71,10 @@ def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: 
                 longer += np.where(w > d, sh, 0.0)
             surv *= longer
     cdf = np.cumsum(surv)
+    if cdf[-1] <= 0.0:
+        # no spell of this state can be in progress at the start (its rule begins later, as
+        # MAY before 2014): anyone placed here by the data starts a fresh spell
+        return [1.0] * len(cdf)
     return (cdf / cdf[-1]).tolist()
 
 
