@@ -56,7 +56,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=0.3)
     ap.add_argument("--years", type=float, default=2)
-    ap.add_argument("--replications", type=int, default=8)
+    ap.add_argument("--replications", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", default="simpy")
     a = ap.parse_args()
