@@ -44,9 +44,16 @@ def _indicator_summary(res: Results) -> pd.DataFrame:
 
 
 # (file name, function(Results) -> DataFrame): tables over all replications together.
+def _cost_summary(res: Results) -> pd.DataFrame:
+    """Net municipal DKK per year and state (benefits and activation): mean and bands."""
+    from .costs import bands
+    return bands(res.costs, by=("year", "state"))
+
+
 SUMMARIES: list[tuple[str, Callable[[Results], pd.DataFrame]]] = [
     ("stocks_summary.csv", _stock_summary),
     ("indicators_summary.csv", _indicator_summary),
+    ("costs_summary.csv", _cost_summary),
 ]
 
 

@@ -31,7 +31,12 @@ def test_written_run_reads_back_equal(results, tmp_path):
     got = output.read_run(out)
     assert got.manifest["replications"] == 3
     assert set(got.tables) == {"stocks", "flows", "activation", "indicators", "costs", "stocks_summary",
-                               "indicators_summary"}
+                               "indicators_summary", "costs_summary"}
+    # the cost summary is the replications' net cost, summed per year and state, then averaged
+    net = results.costs.groupby(["replication", "year", "state"])["net_municipal_dkk"].sum()
+    mean = net.groupby(["year", "state"]).mean()
+    summary = got["costs_summary"].set_index(["year", "state"])["mean"]
+    assert summary.sort_index().to_numpy() == pytest.approx(mean.sort_index().to_numpy(), rel=1e-9)
     pd.testing.assert_frame_equal(got["stocks"], results.stocks, check_dtype=False)
     assert got.manifest["files"]["stocks.csv"]["rows_per_replication"] == [len(results.stocks) // 3] * 3
 
