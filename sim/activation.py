@@ -133,13 +133,7 @@ class Activation:
             self.recorder.offer(c, now, None)
             return
         i = items[next((k for k, c_ in enumerate(cum) if u_choice < c_), len(cum) - 1)]
-        req = self.places[i].request()
-        c.request = (i, req)
-        if req.triggered:
-            self._start(c, now)
-        else:
-            self.recorder.offer(c, now, -1 - i)  # waiting
-            req.callbacks.append(lambda _ev, c=c: self._granted(c))
+        self._request(c, i, now)
 
     def on_effect_end(self, c, now: float) -> None:
         """The programme (or its after-effect) ends."""
@@ -214,14 +208,7 @@ class Activation:
         c.offer_at = NEVER  # the actor's programme, or the one in progress, comes first
         if c.request is not None:
             return
-        i = self.referral[c.state][3]
-        req = self.places[i].request()
-        c.request = (i, req)
-        if req.triggered:
-            self._start(c, now)
-        else:
-            self.recorder.offer(c, now, -1 - i)
-            req.callbacks.append(lambda _ev, c=c: self._granted(c))
+        self._request(c, self.referral[c.state][3], now)
 
     def _next_offer(self, c, now: float, at: float) -> None:
         """Schedule the job centre's next offer, or the handover if that comes first.
@@ -260,6 +247,16 @@ class Activation:
             c.request = None
         self._set(c, None)
         c.effect_until = NEVER
+
+    def _request(self, c, i: int, now: float) -> None:
+        """Ask for a place in instrument ``i``: start at once, or queue until one is free."""
+        req = self.places[i].request()
+        c.request = (i, req)
+        if req.triggered:
+            self._start(c, now)
+        else:
+            self.recorder.offer(c, now, -1 - i)  # waiting
+            req.callbacks.append(lambda _ev, c=c: self._granted(c))
 
     def _start(self, c, now: float) -> None:
         i, _ = c.request

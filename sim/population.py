@@ -9,8 +9,8 @@ wave of brand-new spells that would all hit the 22- or 104-week rules together.
 
 from __future__ import annotations
 
-import bisect
 import math
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -35,6 +35,56 @@ def draw_index(u: float, shares) -> int:
         if u < acc:
             return i
     return max(i for i, s in enumerate(shares) if s > 0)
+
+
+def draw_indices(u: np.ndarray, shares) -> np.ndarray:
+    """:func:`draw_index` for an array of uniforms (the same cumulative sums, bit for bit)."""
+    cum, acc = [], 0.0
+    for share in shares:
+        acc += share
+        cum.append(acc)
+    i = np.searchsorted(np.asarray(cum), u, side="right")
+    last = max(k for k, share in enumerate(shares) if share > 0)
+    return np.where(i >= len(cum), last, i)
+
+
+# The initial population's attribute draws, in stream order (one uniform each).
+INITIAL_DRAWS = ("age band", "age in band", "education", "insured", "elapsed week",
+                 "within the week", "prior unemployment")
+
+
+def initial_attributes(scenario: Scenario, state: str, u: Sequence[np.ndarray], pension_hi: float,
+                       cdf: Callable[[str, int, int, int], Sequence[float]]) -> tuple[np.ndarray, ...]:
+    """Attributes of a state's initial stock from its members' first attribute uniforms.
+
+    ``u[k]`` holds the k-th uniform of each member's attribute stream (``INITIAL_DRAWS``);
+    ``cdf(state, band, edu, insured)`` is the caller's cached :func:`elapsed_cdf`. Returns
+    ``(born, edu, insured, elapsed, prior)``: both engines build the same people from it.
+    """
+    sc = scenario
+    n = len(u[0])
+    band = draw_indices(u[0], sc.stock_age[state])
+    lo = np.array([age_range(sc, b, pension_hi)[0] for b in range(len(sc.age_lower))])
+    hi = np.array([age_range(sc, b, pension_hi)[1] for b in range(len(sc.age_lower))])
+    age = lo[band] + (hi[band] - lo[band]) * u[1]
+    edu = draw_indices(u[2], sc.stock_education[state])
+    insured = (u[3] < sc.stock_insured[state]) | (state == "dagpenge")
+    # elapsed duration of the spell in progress, by (age band, education, insured): grouped
+    # by one sort, since a mask per stratum would scan the state's stock once each
+    keys = (band * len(sc.education_levels) + edu) * 2 + insured
+    order = np.argsort(keys, kind="stable")
+    sk, u4 = keys[order], u[4][order]
+    cuts = np.flatnonzero(sk[1:] != sk[:-1]) + 1
+    k = np.empty(n, dtype=np.int64)
+    for a, z in zip([0] + cuts.tolist(), cuts.tolist() + [n]):
+        key_ = int(sk[a])
+        c = cdf(state, key_ // (2 * len(sc.education_levels)), (key_ // 2) % len(sc.education_levels),
+                key_ % 2)
+        k[a:z] = np.minimum(np.searchsorted(c, u4[a:z], side="right"), len(c) - 1)
+    elapsed = np.empty(n)
+    elapsed[order] = k + u[5][order]
+    prior = prior_unemployed(u[6], sc.stock_prior.get(state))
+    return -age * WEEKS_PER_YEAR, edu, insured, elapsed, prior
 
 
 def elapsed_cdf(scenario: Scenario, hazards: HazardTable, law, state: str, age: int, edu: int,
@@ -94,12 +144,6 @@ def limit_for_elapsed(cr, elapsed: np.ndarray) -> np.ndarray:
     return values[i]
 
 
-def elapsed_weeks(cdf: list[float], u: float, v: float) -> float:
-    """A draw from the elapsed-duration distribution: whole week by inversion, then uniform."""
-    k = bisect.bisect_right(cdf, u)
-    return min(k, len(cdf) - 1) + v
-
-
 def prior_unemployed(u: np.ndarray, prior: tuple[float, float] | None) -> np.ndarray:
     """Weeks unemployed directly before the spell in progress, for the initial population.
 
@@ -111,11 +155,6 @@ def prior_unemployed(u: np.ndarray, prior: tuple[float, float] | None) -> np.nda
         return np.zeros(len(u))
     share, weeks = prior
     return np.where(u < share, weeks * u / share, 0.0)
-
-
-def birth_time(age_years: float) -> float:
-    """Model time of birth for someone aged ``age_years`` at time 0."""
-    return -age_years * WEEKS_PER_YEAR
 
 
 def newcomer_count(per_year: float, weeks: float, stream: Stream) -> list[float]:

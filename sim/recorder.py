@@ -113,6 +113,21 @@ class Recorder:
         at0 = (a <= 0.0) & (b > 0.0)
         np.add.at(self.fte_programme[0], (s[at0], i[at0]), 1.0)
 
+    def indicator_row(self, date, week: float, *, under_30: int, long_term: int, sick_26: int,
+                      company: int, ressourceforloeb: int, public: int, population: int) -> None:
+        """The plan indicators measured at a date (each 1 January); every engine writes them here,
+        so the names the tables, goals and reports read are set in one place."""
+        self.indicators.append({
+            "date": date, "week": week,
+            "under_30_public_support": under_30,
+            "long_term_unemployed": long_term,
+            "sygedagpenge_over_26_weeks": sick_26,
+            "company_placements": company,
+            "ressourceforloeb": ressourceforloeb,
+            "public_support": public,
+            "population": population,
+        })
+
     def note(self, c, now: float, event: str, detail: str) -> None:
         self.log[c.id].append((now, event, detail))
 

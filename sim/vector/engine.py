@@ -19,19 +19,19 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections import Counter
 
 import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
 from ..engine import RunResult
 from ..errors import SpecError
-from ..population import age_range, elapsed_cdf, prior_unemployed
+from ..population import INITIAL_DRAWS, age_range, elapsed_cdf, initial_attributes
+from ..population import draw_indices as draw_index
 from ..recorder import Recorder
 from ..rng import Stream, key, replication_key
 from ..spec import Scenario
 from . import rng
-from .model import Model, at, choice, draw_index
+from .model import Model, at, choice
 from .state import Citizens
 
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
@@ -216,34 +216,18 @@ class VectorSimulation:
             start += n
             if n == 0:
                 continue
-            # the attribute stream's uniforms 1..7 (its counter starts at 0): self.uniform(3, j)
-            # seven times, without gathering and scattering the counters
+            # the attribute stream's first uniforms (its counter starts at 0): self.uniform(3, j)
+            # once per draw, without gathering and scattering the counters
             seed = attr_seed[start - n:start]
-            u = [rng.nth_uniform(seed, np.full(n, k, dtype=np.uint64)) for k in range(1, 8)]
-            c.n3[first + start - n:first + start] = 7
-            band = draw_index(u[0], sc.stock_age[state])
-            lo = np.array([age_range(sc, b, pension_hi)[0] for b in range(len(sc.age_lower))])
-            hi = np.array([age_range(sc, b, pension_hi)[1] for b in range(len(sc.age_lower))])
-            age = lo[band] + (hi[band] - lo[band]) * u[1]
-            edu = draw_index(u[2], sc.stock_education[state])
-            insured = (u[3] < sc.stock_insured[state]) | (state == "dagpenge")
-            c.born[j] = -age * WEEKS_PER_YEAR
+            u = [rng.nth_uniform(seed, np.full(n, k, dtype=np.uint64)) for k in range(1, len(INITIAL_DRAWS) + 1)]
+            c.n3[first + start - n:first + start] = len(INITIAL_DRAWS)
+            born, edu, insured, el, pr = initial_attributes(sc, state, u, pension_hi, self._elapsed_cdf)
+            c.born[j] = born
             c.edu[j] = edu
             c.insured[j] = insured
             S[j - ids[0]] = m.index[state]
-            prior[j - ids[0]] = prior_unemployed(u[6], sc.stock_prior.get(state))
-            # elapsed duration of the spell in progress, by (age band, education, insured)
-            # (grouped by one sort: a mask per stratum cost a scan of the state's stock each)
-            keys = (band * 8 + edu) * 2 + insured
-            order = np.argsort(keys, kind="stable")
-            sk, u4 = keys[order], u[4][order]
-            cuts = np.flatnonzero(sk[1:] != sk[:-1]) + 1
-            k = np.empty(n, dtype=np.int64)
-            for a, z in zip([0] + cuts.tolist(), cuts.tolist() + [n]):
-                kk = int(sk[a])
-                cdf = self._elapsed_cdf(state, kk // 16, (kk // 2) % 8, kk % 2)
-                k[a:z] = np.minimum(np.searchsorted(cdf, u4[a:z], side="right"), len(cdf) - 1)
-            elapsed[(j - ids[0])[order]] = k + u[5][order]
+            prior[j - ids[0]] = pr
+            elapsed[j - ids[0]] = el
         zero = np.zeros(total)
         self.created = total
         self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
@@ -764,7 +748,7 @@ class VectorSimulation:
         batch. Moves by hazard and by deadline leave and enter in one pass. Returns the
         citizens who drew a new event.
         """
-        c, m = self.c, self.m
+        c = self.c
         t = c.next_t[j]
         env = c.next_env[j]  # SimPy's clock after timeout(t - now)
         kind = c.kind[j]
@@ -963,16 +947,10 @@ class VectorSimulation:
         public = alive & m.public[sa]
         under_30 = int((public & (t - c.born[:n] < 30 * WEEKS_PER_YEAR)).sum())
         rf = m.index.get("ressourceforloeb")
-        self.recorder.indicators.append({
-            "date": self.calendar.date(t), "week": t,
-            "under_30_public_support": under_30,
-            "long_term_unemployed": long_term,
-            "sygedagpenge_over_26_weeks": sick_26,
-            "company_placements": company,
-            "ressourceforloeb": int((s == rf).sum()) if rf is not None else 0,
-            "public_support": int(public.sum()),
-            "population": int(alive.sum()),
-        })
+        self.recorder.indicator_row(
+            self.calendar.date(t), t, under_30=under_30, long_term=long_term, sick_26=sick_26,
+            company=company, ressourceforloeb=int((s == rf).sum()) if rf is not None else 0,
+            public=int(public.sum()), population=int(alive.sum()))
         if t in self.windows:
             lo = self.windows.pop(t)
             c.extra.pop(lo, None)
@@ -985,10 +963,15 @@ def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication
     Same arguments and result as :func:`sim.engine.simulate`. Tracing individual
     citizens and watchers need live citizen objects and stay with the SimPy engine.
     """
+    refuse_live_citizens(trace, watchers)
+    return VectorSimulation(scenario, years, seed, replication).run()
+
+
+def refuse_live_citizens(trace, watchers) -> None:
+    """Tracing and watchers need live citizen objects: a clear error, not a silent no-op."""
     if trace:
         raise SpecError("<command line>", "--engine",
                         "the vector engine does not trace citizens; use --engine simpy")
     if watchers:
         raise SpecError("<command line>", "--engine",
                         "watchers (cohorts, trials, checks) need the SimPy engine; use engine='simpy'")
-    return VectorSimulation(scenario, years, seed, replication).run()

@@ -8,7 +8,6 @@ so that a whole batch of citizens can look them up at once.
 
 from __future__ import annotations
 
-import bisect
 
 import numpy as np
 import simpy
@@ -37,14 +36,6 @@ def cumulative(shares) -> list[float]:
         acc += s
         out.append(acc)
     return out
-
-
-def draw_index(u: np.ndarray, shares) -> np.ndarray:
-    """:func:`sim.population.draw_index` on an array of uniforms."""
-    acc = np.asarray(cumulative(shares))
-    i = np.searchsorted(acc, u, side="right")
-    last = max(k for k, s in enumerate(shares) if s > 0)
-    return np.where(i >= len(acc), last, i)
 
 
 def choice(u: np.ndarray, cum: np.ndarray) -> np.ndarray:

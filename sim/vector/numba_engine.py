@@ -17,15 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
-from ..errors import SpecError
 from ..engine import RunResult
 from ..rng import STREAMS
 from ..spec import Scenario
 from . import engine as numpy_engine
 from . import kernel_numba as kn
+from ..population import draw_indices as draw_index
 from . import rng
-from .engine import VectorSimulation
-from .model import draw_index
+from .engine import VectorSimulation, refuse_live_citizens
 
 LABEL = "vector (numba)"
 ARRIVAL_CHUNK_WEEKS = 52.0  # newcomers' attributes are drawn this far ahead
@@ -179,16 +178,9 @@ class NumbaSimulation(VectorSimulation):
             kn.pack_citizens(c), c.n, m.unemployed, m.public, m.company, m.n_inst, syg, rf,
             float(t), float(lo), float(sc.long_term_share * sc.long_term_window), acc,
             30 * WEEKS_PER_YEAR)
-        self.recorder.indicators.append({
-            "date": self.calendar.date(t), "week": t,
-            "under_30_public_support": under_30,
-            "long_term_unemployed": long_term,
-            "sygedagpenge_over_26_weeks": sick_26,
-            "company_placements": company,
-            "ressourceforloeb": res,
-            "public_support": public,
-            "population": pop,
-        })
+        self.recorder.indicator_row(
+            self.calendar.date(t), t, under_30=under_30, long_term=long_term, sick_26=sick_26,
+            company=company, ressourceforloeb=res, public=public, population=pop)
         if t in self.windows:
             lo = self.windows.pop(t)
             c.extra.pop(lo, None)
@@ -267,10 +259,5 @@ class NumbaSimulation(VectorSimulation):
 def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,
              trace: set | None = None, watchers: tuple = ()) -> RunResult:
     """:func:`sim.vector.engine.simulate` with the compiled kernel (same arguments and result)."""
-    if trace:
-        raise SpecError("<command line>", "--engine",
-                        "the vector engine does not trace citizens; use --engine simpy")
-    if watchers:
-        raise SpecError("<command line>", "--engine",
-                        "watchers (cohorts, trials, checks) need the SimPy engine; use engine='simpy'")
+    refuse_live_citizens(trace, watchers)
     return NumbaSimulation(scenario, years, seed, replication).run()
