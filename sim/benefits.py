@@ -16,7 +16,7 @@ from typing import Any
 
 from .calendar import Dated
 from .errors import SpecError
-from .schema import Node, check_number, read_toml
+from .schema import Node, check_number, dated_entries, read_toml
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "benefits.toml"
 SHARE_TOLERANCE = 1e-6
@@ -142,34 +142,16 @@ def load_benefits(path: str | Path | None = None) -> Benefits:
 
 
 # ---------------------------------------------------------------------------
-def _source(node: Node) -> str:
-    text = node.str("source")
-    if not text.strip():
-        raise node.error("source", "source must not be empty")
-    return text
-
-
 def _dated(node: Node, key: str, parse) -> Dated:
     """A list of ``{from = date, ...}`` tables in increasing date order."""
-    items = node.list(key)
-    if not items:
-        raise node.error(key, "needs at least one dated entry")
-    dates, values = [], []
-    for i, item in enumerate(items):
-        entry = Node(item, node.file, f"{node.path(key)}[{i}]")
-        when = entry.date("from")
-        if dates and when <= dates[-1]:
-            raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
-        dates.append(when)
-        values.append(parse(entry))
-        entry.done()
+    dates, values = dated_entries(node, key, node.list(key), parse)
     return Dated(tuple(dates), tuple(values))
 
 
 def _read_households(root: Node) -> dict[str, dict[str, float]]:
     out = {}
     for name, h in root.nodes():
-        _source(h)
+        h.source()
         h.str("unit", choices=("share",))
         shares = {k: h.number(k, lo=0.0, hi=1.0) for k in h.data if k not in ("unit", "source")}
         if not shares:
@@ -198,7 +180,7 @@ def _read_rate(state: str, r: Node, households: dict) -> Rate:
 
 def _read_schedule(r: Node, households: dict) -> Dated:
     """One dated rate schedule → DKK per week (household-weighted)."""
-    _source(r)
+    r.source()
     r.str("confidence", "", choices=("", "H", "M", "L", "H/M", "M/L"))
     factor = PER_WEEK[r.str("unit", choices=tuple(PER_WEEK))]
     mix_name = r.str("households", "")
@@ -225,7 +207,7 @@ def _read_schedule(r: Node, households: dict) -> Dated:
 
 
 def _read_staircase(s: Node) -> Staircase:
-    source = _source(s)
+    source = s.source()
     s.str("unit", choices=("share",))
     weeks = s.list("weeks")
     for i, w in enumerate(weeks):
@@ -251,7 +233,7 @@ def _read_staircase(s: Node) -> Staircase:
 
 
 def _read_refund(state: str, f: Node, stair: Staircase) -> Refund:
-    source = _source(f)
+    source = f.source()
     f.str("unit", choices=("share",))
     financing = f.str("financing", choices=FINANCING)
     steps = len(stair.weeks)
@@ -285,7 +267,7 @@ def _read_refund(state: str, f: Node, stair: Staircase) -> Refund:
 
 
 def _read_activation(name: str, a: Node) -> ActivationRefund:
-    source = _source(a)
+    source = a.source()
     replaces = a.bool("replaces_benefit")
 
     def parse(entry: Node) -> float | str:

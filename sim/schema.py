@@ -120,11 +120,37 @@ class Node:
             raise self.error(name, f"expected a list, got {_kind(value)}")
         return value
 
+    def source(self) -> str:
+        """The ``source`` text every parameter table carries (document and section, or an
+        assumption with its reason): required and not empty."""
+        text = self.str("source")
+        if not text.strip():
+            raise self.error("source", "source must not be empty")
+        return text
+
     def done(self) -> None:
         """Fail on the first key that no reader asked for (sorted, so the message is stable)."""
         unknown = sorted(set(self.data) - self._used)
         if unknown:
             raise self.error(unknown[0], "unknown key (misspelt, or not allowed here)")
+
+
+def dated_entries(node: Node, key: str, items: list, parse) -> tuple[list, list]:
+    """``(dates, values)`` of a list of ``{from = date, ...}`` tables (OpenFisca-style dated
+    parameters): at least one entry, every date after all earlier ones, each entry read by
+    ``parse(entry)`` and then checked for unknown keys."""
+    if not items:
+        raise node.error(key, "needs at least one dated entry")
+    dates, values = [], []
+    for i, item in enumerate(items):
+        entry = Node(item, node.file, f"{node.path(key)}[{i}]")
+        when = entry.date("from")
+        if dates and when <= dates[-1]:
+            raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
+        values.append(parse(entry))
+        entry.done()
+        dates.append(when)
+    return dates, values
 
 
 def check_number(value: Any, file: str, key: str, *, lo: float | None = 0.0,

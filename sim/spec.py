@@ -21,7 +21,7 @@ from . import levers
 from .calendar import Dated
 from .errors import SpecError
 from .overlay import SPLICE_FLOOR
-from .schema import MAX_PERSONS, Node, check_number, read_toml
+from .schema import MAX_PERSONS, Node, check_number, dated_entries, read_toml
 
 DATA_DIR = Path(__file__).parent / "data"
 SHARE_TOLERANCE = 1e-6
@@ -361,9 +361,7 @@ class _Context:
 
     def ref(self, node: Node, what: str) -> str:
         """Every parameter table names its source; the text is kept for reports."""
-        text = node.str("source")
-        if not text.strip():
-            raise node.error("source", "source must not be empty")
+        text = node.source()
         self.sources[f"{node.file}:{node.key}"] = text
         return text
 
@@ -418,16 +416,8 @@ class _Context:
         value = node.raw(key)
         if not isinstance(value, list):
             return Dated.constant(parse(node, key, value))
-        if not value:
-            raise node.error(key, "needs at least one dated entry")
         dates, values = [], []
-        for i, item in enumerate(value):
-            entry = Node(item, node.file, f"{node.path(key)}[{i}]")
-            when = entry.date("from")
-            if dates and when <= dates[-1]:
-                raise entry.error("from", f"dates must increase: {when} is not after {dates[-1]}")
-            v = parse(entry, None, None)
-            entry.done()
+        for when, v in zip(*dated_entries(node, key, value, lambda entry: parse(entry, None, None))):
             if values and v == values[-1]:
                 continue  # no change on this date (e.g. an override spliced at the same value)
             dates.append(when)
