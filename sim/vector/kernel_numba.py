@@ -76,6 +76,10 @@ Mod = namedtuple("Mod", [
     "ref_has", "ref_share", "ref_first", "ref_last", "ref_inst",
 ])
 
+# the episode tables (frac and step of sim.recorder.bin_intervals, weeks 0 .. weeks + 1 by
+# column) and the persons at the start (row 0) of fte_support and fte_programme
+Bins = namedtuple("Bins", ["sup_frac", "sup_step", "prog_frac", "prog_step", "sup0", "prog0", "bounds"])
+
 Run = namedtuple("Run", ["count", "area", "in_use", "queued", "avail", "flows", "cells", "starts",
                          "waiting_starts", "exempt", "win_lo"])
 
@@ -229,24 +233,80 @@ def _count_le(row, u):
     return k
 
 
+# -- episodes binned into weeks as they end (sim.recorder.bin_intervals, one at a time) ---------
 @_inline
-def _push(buf, k, a, b, c, d):
-    """Row ``k`` of an episode buffer (the driver made room); returns the next row."""
-    buf[k, 0] = a
-    buf[k, 1] = b
-    buf[k, 2] = c
-    buf[k, 3] = d
-    return k + 1
+def _bin(frac, step, col, a, b):
+    """The interval ``[a, b)`` of column ``col`` added to the weeks it spans.
+
+    bin_intervals' bookkeeping for one interval: each end point ``p`` adds ``k - p`` to
+    the week ``k`` holding it and 1 to every later week (``step``, summed at the end by
+    :func:`binned`); O(1) however long the episode.
+    """
+    if not b > a:
+        return
+    last = frac.shape[0] - 1  # weeks + 1
+    k = min(max(int(math.floor(a)) + 1, 1), last)
+    frac[k, col] += k - a
+    step[min(k + 1, last), col] += 1.0
+    k = min(max(int(math.floor(b)) + 1, 1), last)
+    frac[k, col] -= k - b
+    step[min(k + 1, last), col] -= 1.0
 
 
-@_driver
-def _room(buf, k, more):
-    """``buf`` with room for ``more`` rows after row ``k`` (doubled when needed)."""
-    if k + more <= buf.shape[0]:
-        return buf
-    new = np.empty((2 * (k + more), 4))
-    new[:k] = buf[:k]
-    return new
+@_inline
+def _support_episode(B, s, a, b, o):
+    """Recorder.support_episodes for one episode: state ``s`` from ``a`` to ``b``, on
+    public support since ``o``, split by the duration steps; row 0 counts persons at the start."""
+    bounds = B.bounds
+    nb = len(bounds)
+    for k in range(nb):
+        lo = max(a, o + bounds[k])
+        hi = min(b, o + bounds[k + 1]) if k + 1 < nb else b
+        _bin(B.sup_frac, B.sup_step, s * nb + k, lo, hi)
+    if a <= 0.0 and b > 0.0:
+        band = max(_count_le(bounds, -o) - 1, 0)
+        B.sup0[s, band] += 1.0
+
+
+@_inline
+def _programme_episode(B, s, inst, a, b):
+    """Recorder.programme_episodes for one programme: state ``s``, instrument ``inst``, ``a`` to ``b``."""
+    _bin(B.prog_frac, B.prog_step, s * B.prog0.shape[1] + inst, a, b)
+    if a <= 0.0 and b > 0.0:
+        B.prog0[s, inst] += 1.0
+
+
+@_kernel
+def close_episodes(C, M, B, n, horizon):
+    """Spells and programmes still running at the horizon (VectorSimulation._close_episodes)."""
+    for i in range(n):
+        s = C.state[i]
+        if s < 0:
+            continue
+        if M.public[s]:
+            _support_episode(B, s, C.since[i], horizon, C.support_since[i])
+        e = C.effect[i]
+        if 1 <= e <= M.n_inst:
+            _programme_episode(B, s, e - 1, C.prog_since[i], horizon)
+
+
+def new_bins(rec) -> "Bins":
+    """Empty week tables for the recorder's ``fte_support`` and ``fte_programme``."""
+    weeks, S, nb = rec.fte_support.shape
+    n_inst = rec.fte_programme.shape[2]
+    return Bins(np.zeros((weeks + 1, S * nb)), np.zeros((weeks + 1, S * nb)),
+                np.zeros((weeks + 1, S * n_inst)), np.zeros((weeks + 1, S * n_inst)),
+                np.zeros((S, nb)), np.zeros((S, n_inst)), np.asarray(rec.support_bands, dtype=float))
+
+
+def binned(B: "Bins", rec) -> None:
+    """Add the binned episodes to the recorder (bin_intervals' last step)."""
+    for frac, step, row0, out in ((B.sup_frac, B.sup_step, B.sup0, rec.fte_support),
+                                  (B.prog_frac, B.prog_step, B.prog0, rec.fte_programme)):
+        weeks = out.shape[0] - 1
+        total = frac + np.cumsum(step, axis=0)
+        out.reshape(weeks + 1, -1)[1:] += total[1:weeks + 1]
+        out[0] += row0
 
 
 @_inline
@@ -434,15 +494,15 @@ def _enter(C, M, R, i, s, t, cause, src, new, wend):
 
 
 @_inline
-def _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog):
-    """VectorSimulation._leave for one citizen; returns the episode buffers and their rows."""
+def _leave(C, M, R, B, i, t, wend, accs):
+    """VectorSimulation._leave for one citizen (its episodes binned at once)."""
     s = C.state[i]
     _counts(M, R, s, C.age[i], t, -1, wend)
     if M.public[s]:
-        nsup = _push(sup, nsup, s, C.since[i], t, C.support_since[i])
+        _support_episode(B, s, C.since[i], t, C.support_since[i])
     e = C.effect[i]
     if 1 <= e <= M.n_inst:
-        nprog = _push(prog, nprog, s, e - 1, C.prog_since[i], t)
+        _programme_episode(B, s, e - 1, C.prog_since[i], t)
     req = C.req[i]
     if req >= 0:
         if C.waiting[i]:
@@ -466,21 +526,19 @@ def _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog):
             if t > lo:
                 accs[w][i] += t - max(start, lo)
         C.unemp_open[i] = np.nan
-    return nsup, nprog
 
 
 @_inline
-def _move(C, M, R, i, dest, t, cause, wend, accs, sup, nsup, prog, nprog):
+def _move(C, M, R, B, i, dest, t, cause, wend, accs):
     """VectorSimulation._move: leave, the education draw on leaving education for a job, enter."""
     src = np.int64(C.state[i])
-    nsup, nprog = _leave(C, M, R, i, t, wend, accs, sup, nsup, prog, nprog)
+    _leave(C, M, R, B, i, t, wend, accs)
     if M.education >= 0 and src == M.education and dest == M.employed:
         u = _uniform(C.seed3, C.n3, i)
         level = min(_count_le(M.exit_cum, u), len(M.exit_cum) - 1)
         if level > C.edu[i]:
             C.edu[i] = level
-    gone = _enter(C, M, R, i, dest, t, cause, src, False, wend)
-    return gone, nsup, nprog
+    return _enter(C, M, R, i, dest, t, cause, src, False, wend)
 
 
 # -- the events ------------------------------------------------------------------------------------
@@ -495,13 +553,13 @@ def _age_band(C, M, R, i, t, wend):
 
 
 @_inline
-def _effect_end(C, M, R, i, t, prog, nprog):
+def _effect_end(C, M, R, B, i, t):
     """VectorSimulation._on_effect_end: a programme ends (after-effect, next offer) or an after-effect."""
     e = C.effect[i]
     if 1 <= e <= M.n_inst:
         inst = e - 1
         s = C.state[i]
-        nprog = _push(prog, nprog, s, inst, C.prog_since[i], t)
+        _programme_episode(B, s, inst, C.prog_since[i], t)
         R.in_use[inst] -= 1
         C.req[i] = -1
         after = M.after_code[inst]
@@ -512,7 +570,6 @@ def _effect_end(C, M, R, i, t, prog, nprog):
     else:
         C.effect[i] = 0
         C.effect_until[i] = INF
-    return nprog
 
 
 @_kernel
@@ -648,13 +705,13 @@ def schedule(C, M, j, now, clock):
 
 
 @_kernel
-def _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers):
+def _events(C, M, R, B, j, wend, accs, offers):
     """VectorSimulation._process without offers and scheduling: every other pending event.
 
     Moves, age bands and effect ends citizen by citizen (they touch only the citizen
     and the counters); offers are collected in ``offers`` for after them, as the NumPy
     engine serves them (a place freed by a move in this batch is not yet free).
-    Returns (citizens who left the model, episode rows, offers).
+    Returns (citizens who left the model, offers).
     """
     gone = 0
     n_off = 0
@@ -668,9 +725,8 @@ def _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers):
             row = (C.state[i] * st[0] + C.fire_band[i] * st[1] + C.age[i] * st[2]
                    + C.edu[i] * st[3] + C.insured[i] * st[4] + C.fire_cycle[i] * st[5] + C.effect[i])
             pick = _count_le(M.tab_cum[row], u)
-            g, nsup, nprog = _move(C, M, R, i, np.int64(M.tab_dest[row, pick]), t,
-                                   np.int64(M.tab_cause[row, pick]), wend, accs, sup, nsup, prog, nprog)
-            gone += g
+            gone += _move(C, M, R, B, i, np.int64(M.tab_dest[row, pick]), t,
+                          np.int64(M.tab_cause[row, pick]), wend, accs)
         elif kind == DEADLINE:
             u = _uniform(C.seed1, C.n1, i)
             r = C.rule[i]
@@ -681,17 +737,15 @@ def _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers):
                     C.done[i] |= np.int64(1) << np.int64(r)
                 _deadlines(C, M, i, t)
             else:
-                g, nsup, nprog = _move(C, M, R, i, dest, t, M.rule_cause[b], wend, accs,
-                                       sup, nsup, prog, nprog)
-                gone += g
+                gone += _move(C, M, R, B, i, dest, t, M.rule_cause[b], wend, accs)
         elif kind == AGE:
             _age_band(C, M, R, i, t, wend)
         elif kind == EFFECT:
-            nprog = _effect_end(C, M, R, i, t, prog, nprog)
+            _effect_end(C, M, R, B, i, t)
         else:
             offers[n_off] = i
             n_off += 1
-    return gone, nsup, nprog, n_off
+    return gone, n_off
 
 
 @_kernel
@@ -790,14 +844,14 @@ def _reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt):
 
 
 @_driver
-def advance(C, M, R, raw, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
-            new_seeds, new_n3, new_born, new_edu, new_insured, accs, sup, nsup, prog, nprog):
+def advance(C, M, R, B, raw, due, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
+            new_seeds, new_n3, new_born, new_edu, new_insured, accs):
     """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
 
     An event exactly at ``until`` comes first if it was drawn before the SimPy engine's
     observer scheduled that moment (SimPy breaks ties of time by scheduling order).
     Newcomers draw their first event with the first batch. Returns (events, citizens
-    who left, episode buffers and rows).
+    who left, the touch sum).
     """
     m = len(new_j)
     fresh = np.empty(m, dtype=np.int64)
@@ -806,17 +860,14 @@ def advance(C, M, R, raw, n, until, observer, wend, new_j, new_dest, new_t, new_
     gone, nf = _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3,
                           new_born, new_edu, new_insured, wend, fresh, fresh_t, fresh_env)
     fresh, fresh_t, fresh_env = fresh[:nf], fresh_t[:nf], fresh_env[:nf]
-    j = np.empty(n, dtype=np.int64)
-    j = j[:_select(C, n, until, observer, j)]
+    j = due[:_select(C, n, until, observer, due)]  # ``due``: room for n (no allocation per window)
     touched = _touch(raw, j, 64)  # returned, so that the loads are not optimised away
     events = 0
     first = True
     while len(j) or first:
         events += len(j)
-        sup = _room(sup, nsup, len(j))  # at most one support and one programme row per event
-        prog = _room(prog, nprog, len(j))
         offers = np.empty(len(j), dtype=np.int64)
-        g, nsup, nprog, n_off = _events(C, M, R, j, wend, accs, sup, nsup, prog, nprog, offers)
+        g, n_off = _events(C, M, R, B, j, wend, accs, offers)
         gone += g
         if n_off:
             oj = offers[:n_off]
@@ -828,7 +879,7 @@ def advance(C, M, R, raw, n, until, observer, wend, new_j, new_dest, new_t, new_
         nxt = np.empty(len(j) + len(fresh), dtype=np.int64)
         j = nxt[:_reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt)]
         first = False
-    return events, gone, sup, nsup, prog, nprog, touched
+    return events, gone, touched
 
 
 @_kernel
@@ -888,15 +939,25 @@ def _grant(C, M, R, jw, inst, free, now):
 
 
 @_driver
-def allocate(C, M, R, n, now, free):
+def allocate(C, M, R, n, now, free, words):
     """VectorSimulation._allocate at a week boundary: the queue served first come, first
-    served (by instrument, then offer time, then slot: its np.lexsort order)."""
+    served (by instrument, then offer time, then slot: its np.lexsort order).
+
+    ``words`` is ``C.waiting[:n]`` read eight flags at a time (a uint64 view): the few
+    waiting citizens are found without testing every slot's flag.
+    """
     cnt = R.queued.sum()  # everyone waiting, counted by instrument
     jw = np.empty(cnt, dtype=np.int64)
     k = 0
-    for i in range(n):
+    for w in range(len(words)):
         if k == cnt:
             break
+        if words[w] != 0:
+            for i in range(8 * w, 8 * w + 8):
+                if C.waiting[i]:
+                    jw[k] = i
+                    k += 1
+    for i in range(8 * len(words), n):
         if C.waiting[i]:
             jw[k] = i
             k += 1

@@ -3,10 +3,13 @@
 :class:`NumbaSimulation` is :class:`~.engine.VectorSimulation` with the week window
 (newcomers entering, every event before the window's end, batch after batch) handed
 to :func:`.kernel_numba.advance`, and the scheduling of the initial population and of
-citizens woken by a freed place to :func:`.kernel_numba.schedule`. Everything done once
-per run or once per week (initial population, places at the week boundary,
-snapshots, indicators, binning of episodes, compaction) stays in the NumPy engine's
-code, so both variants share it and record into the same :class:`Recorder`.
+citizens woken by a freed place to :func:`.kernel_numba.schedule`. Each episode (a spell
+on public support, a programme) is binned into the weeks it spans by the kernel as it
+ends (:func:`.kernel_numba._bin`, the arithmetic of :func:`sim.recorder.bin_intervals`),
+instead of being logged and binned in batches. Everything else done once per run or
+once per week (initial population, places at the week boundary, snapshots,
+indicators, compaction) stays in the NumPy engine's code, so both variants share it
+and record into the same :class:`Recorder`.
 
 Newcomers' streams and attributes are drawn a year of arrivals at a time (one pass
 per inflow) instead of once per week: the same numbers, fewer NumPy calls.
@@ -56,8 +59,8 @@ class NumbaSimulation(VectorSimulation):
         self.flows_week = np.zeros((m.n_states + 1, m.n_states, len(m.causes)), dtype=np.int64)
         self.flow_cells: list[tuple] = []  # (week, flat cell, persons) of nonzero weeks' cells
         self.cells = np.zeros(self.flows_week.size + 1, dtype=np.int64)  # [n, cells used this week]
-        self.sup_buf = np.empty((4096, 4))
-        self.prog_buf = np.empty((1024, 4))
+        self.B = kn.new_bins(self.recorder)  # episodes, binned by the kernel as they end
+        self.due = np.empty(0, dtype=np.int64)
         self.gone = 0  # slots of citizens who have left (state -1), for compaction
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
@@ -103,20 +106,25 @@ class NumbaSimulation(VectorSimulation):
         accs = tuple(accs + [np.zeros(1)] * pad)
         R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                    rec.starts, rec.waiting_starts, rec.exempt, win_lo)
-        events, gone, sup, nsup, prog, nprog, _ = kn.advance(
-            kn.pack_citizens(c), self.M, R, c._raw(), c.n, float(until), float(observer), float(self.wend),
-            *new, accs, self.sup_buf, 0, self.prog_buf, 0)
+        events, gone, _ = kn.advance(
+            kn.pack_citizens(c), self.M, R, self.B, c._raw(), self._due(c.n), c.n, float(until), float(observer),
+            float(self.wend), *new, accs)
         self.events += events
         self.gone += gone
-        self.sup_buf, self.prog_buf = sup, prog
-        if nsup:
-            b = sup[:nsup]
-            self.support_log.append((b[:, 0].astype(np.int64), b[:, 1].copy(), b[:, 2].copy(),
-                                     b[:, 3].copy()))
-        if nprog:
-            b = prog[:nprog]
-            self.programme_log.append((b[:, 0].astype(np.int64), b[:, 1].astype(np.int64),
-                                       b[:, 2].copy(), b[:, 3].copy()))
+
+    def _due(self, n: int) -> np.ndarray:
+        """Room for the slots of a window's due citizens, kept between windows: a fresh
+        array each week would grow and trim the heap and fault its pages in again."""
+        if len(self.due) < n:
+            self.due = np.empty(max(n, self.c.capacity), dtype=np.int64)
+        return self.due
+
+    def _flush_episodes(self, force: bool = False) -> None:
+        """Nothing to flush: the kernel bins each episode as it ends."""
+
+    def _close_episodes(self) -> None:
+        kn.close_episodes(kn.pack_citizens(self.c), self.M, self.B, self.c.n, float(self.horizon))
+        kn.binned(self.B, self.recorder)
 
     def _allocate(self, now: float) -> None:
         """VectorSimulation._allocate with the queue served by the kernel."""
@@ -126,7 +134,9 @@ class NumbaSimulation(VectorSimulation):
             R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                        self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt,
                        _EMPTY_F)
-            kn.allocate(kn.pack_citizens(self.c), self.M, R, self.c.n, float(now), free)
+            c = self.c
+            words = c.waiting[: c.n - c.n % 8].view(np.uint64)
+            kn.allocate(kn.pack_citizens(c), self.M, R, c.n, float(now), free, words)
         self.avail = m.capacity - self.in_use
 
     def _flush_flows(self) -> None:
