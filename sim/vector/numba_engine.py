@@ -24,6 +24,7 @@ from ..engine import RunResult
 from ..rng import STREAMS
 from ..spec import Scenario
 from . import engine as numpy_engine
+from . import initial_numba
 from . import kernel_numba as kn
 from ..population import draw_indices as draw_index
 from . import rng
@@ -65,7 +66,18 @@ class NumbaSimulation(VectorSimulation):
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
     def _populate(self) -> None:
-        super()._populate()  # the draws in NumPy, the entry through the kernel
+        """VectorSimulation._populate with the draws made by :mod:`.initial_numba`."""
+        c, m = self.c, self.m
+        total = sum(int(round(v * self.scenario.scale)) for v in self.scenario.stocks.values())
+        ids = c.allocate(total)
+        S, elapsed, prior = initial_numba.draw(c, kn.pack_citizens(c), m, self.scenario, self.rep_key,
+                                               ids, self._elapsed_cdf)
+        self.created = total
+        zero = np.zeros(total)
+        self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
+                    new=True, elapsed=elapsed, week=0, prior=prior)
+        live = ids[c.state[ids] >= 0]
+        self._schedule(live, zero[: len(live)], zero[: len(live)])
 
     def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None, prior=None) -> None:
         """The initial population (an elapsed spell) enters through the kernel; the NumPy

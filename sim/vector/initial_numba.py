@@ -1,0 +1,180 @@
+"""The initial population drawn by one compiled loop (the vector engine with Numba).
+
+:func:`sim.population.initial_attributes` draws a state's stock on NumPy arrays: some
+hundred array operations per state and a search per stratum, a fifth of a
+replication. Here each citizen's streams, its seven attribute uniforms and its
+attributes (age band, age, education, a-kasse, elapsed spell, prior unemployment) are
+made in one pass, with the same uint64 and float operations in the same order, so the
+people are bit for bit those of the SimPy and NumPy engines (tested through their
+identical paths).
+
+The elapsed-duration CDFs are kept per model in one table by (state, age band,
+education, insured) and filled on demand: a pass that meets a stratum whose CDF is
+not there yet marks it, the CDFs marked are computed (:func:`sim.population.elapsed_cdf`)
+and the pass is run again. The draws depend on the citizen only, so a second pass
+draws the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..calendar import WEEKS_PER_YEAR
+from ..population import INITIAL_DRAWS, MAX_ELAPSED_WEEKS, age_range
+from .kernel_numba import _GOLDEN, _INV_2_53, _M1, _M2, _S11, _S27, _S30, _S31, _kernel, _inline
+from .rng import _KEYS
+
+_WPY = WEEKS_PER_YEAR
+_ONE = np.uint64(1)
+_K0, _K1, _K2, _K3, _K4 = _KEYS
+N_DRAWS = len(INITIAL_DRAWS)
+
+# Per stock state (in the scenario's order) the cumulative shares of the draws, padded with
+# +inf (never <= a uniform), with their lengths and last positive share (draw_indices),
+# and the elapsed CDF table [state, band, education, insured, week] (NaN: not computed).
+Stock = namedtuple("Stock", ["state", "age_cum", "age_len", "age_last", "age_lo", "age_hi",
+                             "edu_cum", "edu_len", "edu_last", "insured_share", "always_insured",
+                             "prior_share", "prior_weeks", "cdf", "need"])
+
+
+def _cum(shares) -> tuple[list[float], int]:
+    """draw_indices' cumulative sums (added in order) and last positive share."""
+    cum, acc = [], 0.0
+    for share in shares:
+        acc += share
+        cum.append(acc)
+    last = max([k for k, share in enumerate(shares) if share > 0] + [0])
+    return cum, last
+
+
+def _padded(rows: list[list[float]]) -> np.ndarray:
+    out = np.full((len(rows), max([len(r) for r in rows] + [1])), np.inf)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out
+
+
+def stock_tables(m, scenario) -> Stock:
+    """The tables of the model's initial stock, kept on the model (its CDFs fill up across
+    replications)."""
+    tables = getattr(m, "_stock_tables", None)
+    if tables is not None:
+        return tables
+    sc = scenario
+    states = list(sc.stocks)
+    pension_hi = m.law.pension_age.at(sc.start.replace(year=sc.start.year - 65))
+    bands = range(len(sc.age_lower))
+    ages = [_cum(sc.stock_age[s]) for s in states]
+    edus = [_cum(sc.stock_education[s]) for s in states]
+    prior = [sc.stock_prior.get(s) or (0.0, 0.0) for s in states]
+    n_edu = len(sc.education_levels)
+    tables = Stock(
+        state=np.array([m.index[s] for s in states], dtype=np.int64),
+        age_cum=_padded([c for c, _ in ages]), age_len=np.array([len(c) for c, _ in ages], dtype=np.int64),
+        age_last=np.array([last for _, last in ages], dtype=np.int64),
+        age_lo=np.array([age_range(sc, b, pension_hi)[0] for b in bands], dtype=float),
+        age_hi=np.array([age_range(sc, b, pension_hi)[1] for b in bands], dtype=float),
+        edu_cum=_padded([c for c, _ in edus]), edu_len=np.array([len(c) for c, _ in edus], dtype=np.int64),
+        edu_last=np.array([last for _, last in edus], dtype=np.int64),
+        insured_share=np.array([float(sc.stock_insured[s]) for s in states]),
+        always_insured=np.array([s == "dagpenge" for s in states], dtype=np.bool_),
+        prior_share=np.array([float(p[0]) for p in prior]), prior_weeks=np.array([float(p[1]) for p in prior]),
+        cdf=np.full((len(states), len(bands), n_edu, 2, MAX_ELAPSED_WEEKS + 1), np.nan),
+        need=np.zeros((len(states), len(bands), n_edu, 2), dtype=np.bool_),
+    )
+    m._stock_tables = tables
+    return tables
+
+
+def draw(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple[np.ndarray, ...]:
+    """Draw the initial stock into slots ``ids`` (consecutive), writing their streams, the
+    attribute stream's counter, birth, education and a-kasse into the records.
+
+    ``cdf(state, band, edu, insured)`` is the engine's cached :func:`elapsed_cdf`.
+    Returns (model state, elapsed weeks, prior unemployed weeks) per slot.
+    """
+    T = stock_tables(m, scenario)
+    sizes = np.array([int(round(v * scenario.scale)) for v in scenario.stocks.values()], dtype=np.int64)
+    n = len(ids)
+    S, elapsed, prior = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
+    first = int(ids[0]) if n else 0
+    names = list(scenario.stocks)
+    while _draw(cit, T, sizes, first, np.uint64(rep_key), S, elapsed, prior):
+        for st, b, e, ins in zip(*np.nonzero(T.need)):
+            T.cdf[st, b, e, ins] = cdf(names[st], int(b), int(e), int(ins))
+        T.need[:] = False
+    return S, elapsed, prior
+
+
+@_inline
+def _mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@_inline
+def _nth(seed, k):
+    """The ``k``-th uniform of the stream seeded ``seed`` (sim.vector.rng.nth_uniform)."""
+    z = _mix(np.uint64(k) * _GOLDEN + seed)
+    return (np.float64(z >> _S11) + 0.5) * _INV_2_53
+
+
+@_inline
+def _pick(cum, length, last, u):
+    """draw_indices: how many cumulative shares are <= u, or the last positive share."""
+    k = 0
+    for x in cum:
+        if x <= u:
+            k += 1
+    return k if k < length else last
+
+
+@_kernel
+def _draw(C, T, sizes, first, rep_key, S, elapsed, prior):
+    """One pass over the stock; returns how many strata lacked their CDF (marked in T.need)."""
+    missing = 0
+    p = 0
+    L = T.cdf.shape[4]
+    for st in range(len(sizes)):
+        for _ in range(sizes[st]):
+            i = first + p
+            inner = _mix(np.uint64(i) * _GOLDEN + _ONE)  # rng.initial_bases
+            base = _mix(rep_key ^ inner)
+            C.seed0[i] = _mix(base ^ _K0)
+            C.seed1[i] = _mix(base ^ _K1)
+            C.seed2[i] = _mix(base ^ _K2)
+            seed = _mix(base ^ _K3)
+            C.seed3[i] = seed
+            C.seed4[i] = _mix(base ^ _K4)
+            C.n3[i] = N_DRAWS
+            band = _pick(T.age_cum[st], T.age_len[st], T.age_last[st], _nth(seed, 1))
+            age = T.age_lo[band] + (T.age_hi[band] - T.age_lo[band]) * _nth(seed, 2)
+            edu = _pick(T.edu_cum[st], T.edu_len[st], T.edu_last[st], _nth(seed, 3))
+            ins = 1 if (_nth(seed, 4) < T.insured_share[st] or T.always_insured[st]) else 0
+            row = T.cdf[st, band, edu, ins]
+            if np.isnan(row[0]):
+                T.need[st, band, edu, ins] = True
+                missing += 1
+                p += 1
+                continue
+            u4 = _nth(seed, 5)
+            lo, hi = 0, L  # searchsorted(row, u4, side="right"): how many entries <= u4
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if row[mid] <= u4:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            elapsed[p] = min(lo, L - 1) + _nth(seed, 6)
+            u6 = _nth(seed, 7)
+            share = T.prior_share[st]
+            prior[p] = T.prior_weeks[st] * u6 / share if (share > 0.0 and u6 < share) else 0.0
+            C.born[i] = -age * _WPY
+            C.edu[i] = edu
+            C.insured[i] = ins
+            S[p] = T.state[st]
+            p += 1
+    return missing
