@@ -24,10 +24,8 @@ from ..engine import RunResult
 from ..rng import STREAMS
 from ..spec import Scenario
 from . import engine as numpy_engine
-from . import initial_numba
+from . import people_numba
 from . import kernel_numba as kn
-from ..population import draw_indices as draw_index
-from . import rng
 from .engine import VectorSimulation, refuse_live_citizens
 
 LABEL = "vector (numba)"
@@ -66,11 +64,11 @@ class NumbaSimulation(VectorSimulation):
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
     def _populate(self) -> None:
-        """VectorSimulation._populate with the draws made by :mod:`.initial_numba`."""
+        """VectorSimulation._populate with the draws made by :mod:`.people_numba`."""
         c, m = self.c, self.m
         total = sum(int(round(v * self.scenario.scale)) for v in self.scenario.stocks.values())
         ids = c.allocate(total)
-        S, elapsed, prior = initial_numba.draw(c, kn.pack_citizens(c), m, self.scenario, self.rep_key,
+        S, elapsed, prior = people_numba.draw_stock(c, kn.pack_citizens(c), m, self.scenario, self.rep_key,
                                                ids, self._elapsed_cdf)
         self.created = total
         zero = np.zeros(total)
@@ -212,6 +210,7 @@ class NumbaSimulation(VectorSimulation):
         super()._arrivals()
         self.prep_lo = self.prep_hi = 0
         self.prep: dict[str, np.ndarray] = {}
+        self.inflow_tables = None
 
     def _newcomer_batch(self, until: float) -> tuple:
         """Newcomers arriving before ``until``, in slots with their streams and attributes.
@@ -239,43 +238,12 @@ class NumbaSimulation(VectorSimulation):
                 p["insured"][a:b])
 
     def _prepare(self, i0: int, i1: int) -> None:
-        """Streams and attributes of arrivals ``i0 .. i1`` (VectorSimulation._arrive, per inflow)."""
-        sc, m = self.scenario, self.m
-        n = i1 - i0
-        out = dict(seeds=np.zeros((n, len(STREAMS)), dtype=np.uint64), n3=np.zeros(n, dtype=np.uint32),
-                   age=np.zeros(n), edu=np.zeros(n, dtype=np.int64), insured=np.zeros(n, dtype=bool),
-                   dest=np.zeros(n, dtype=np.int64), cause=np.zeros(n, dtype=np.int64))
-        flow = self.arr_inflow[i0:i1]
-        ks = self.arr_k[i0:i1]
-        for f in np.unique(flow).tolist():
-            sel = np.flatnonzero(flow == f)
-            inflow = sc.inflows[f]
-            bases = rng.newcomer_bases(self.rep_key, inflow.name, ks[sel])
-            seeds = rng.stream_seeds(bases)
-            for k in range(len(STREAMS)):
-                out["seeds"][sel, k] = seeds[k]
-            drawn = [0]
-
-            def uniform() -> np.ndarray:  # the attribute stream's next uniform, for all at once
-                drawn[0] += 1
-                return rng.nth_uniform(seeds[3], np.full(len(sel), drawn[0], dtype=np.uint64))
-
-            if inflow.age is not None:
-                age = np.full(len(sel), float(inflow.age))
-            else:
-                band = draw_index(uniform(), inflow.age_bands)
-                lo, hi = self._inflow_ages()
-                age = lo[band] + (hi[band] - lo[band]) * uniform()
-            states = list(inflow.states)
-            st = draw_index(uniform(), [inflow.states[s] for s in states])
-            out["dest"][sel] = np.array([m.index[s] for s in states])[st]
-            out["edu"][sel] = draw_index(uniform(), inflow.education)
-            out["insured"][sel] = uniform() < inflow.insured_share
-            out["age"][sel] = age
-            out["n3"][sel] = drawn[0]
-            out["cause"][sel] = m.cause_id[inflow.name]
-        out["born"] = self.arr_t[i0:i1] - out["age"] * WEEKS_PER_YEAR
-        self.prep, self.prep_lo, self.prep_hi = out, i0, i1
+        """Streams and attributes of arrivals ``i0 .. i1`` (VectorSimulation._arrive, compiled)."""
+        if self.inflow_tables is None:
+            self.inflow_tables = people_numba.inflow_tables(self.m, self.scenario, self.rep_key)
+        self.prep = people_numba.draw_newcomers(self.inflow_tables, self.arr_inflow[i0:i1],
+                                                self.arr_k[i0:i1], self.arr_t[i0:i1])
+        self.prep_lo, self.prep_hi = i0, i1
 
 
 def simulate(scenario: Scenario, years: float = 5, seed: int = 2015, replication: int = 0,

@@ -1,4 +1,5 @@
-"""The initial population drawn by one compiled loop (the vector engine with Numba).
+"""People drawn by compiled loops: the initial stock and the newcomers (the vector
+engine with Numba).
 
 :func:`sim.population.initial_attributes` draws a state's stock on NumPy arrays: some
 hundred array operations per state and a search per stratum, a fifth of a
@@ -13,6 +14,9 @@ education, insured) and filled on demand: a pass that meets a stratum whose CDF 
 not there yet marks it, the CDFs marked are computed (:func:`sim.population.elapsed_cdf`)
 and the pass is run again. The draws depend on the citizen only, so a second pass
 draws the same numbers.
+
+Newcomers (:func:`draw_newcomers`) are drawn as ``VectorSimulation._arrive`` draws them,
+a year of arrivals at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 from ..calendar import WEEKS_PER_YEAR
 from ..population import INITIAL_DRAWS, MAX_ELAPSED_WEEKS, age_range
 from .kernel_numba import _GOLDEN, _INV_2_53, _M1, _M2, _S11, _S27, _S30, _S31, _kernel, _inline
+from ..rng import inflow_key
 from .rng import _KEYS
 
 _WPY = WEEKS_PER_YEAR
@@ -88,7 +93,7 @@ def stock_tables(m, scenario) -> Stock:
     return tables
 
 
-def draw(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple[np.ndarray, ...]:
+def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple[np.ndarray, ...]:
     """Draw the initial stock into slots ``ids`` (consecutive), writing their streams, the
     attribute stream's counter, birth, education and a-kasse into the records.
 
@@ -178,3 +183,81 @@ def _draw(C, T, sizes, first, rep_key, S, elapsed, prior):
             S[p] = T.state[st]
             p += 1
     return missing
+
+
+# Per inflow: its key, a fixed age (NaN: drawn from the bands), the cumulative shares of
+# the age band, destination state and education draws (draw_indices), the a-kasse share,
+# the model state of each destination and the cause of entry.
+Inflows = namedtuple("Inflows", ["key", "age", "age_cum", "age_len", "age_last", "age_lo", "age_hi",
+                                 "dest_cum", "dest_len", "dest_last", "dest_state", "edu_cum", "edu_len",
+                                 "edu_last", "insured_share", "cause"])
+
+
+def inflow_tables(m, scenario, rep_key: int) -> Inflows:
+    """The inflows' tables for replication key ``rep_key`` (only the keys depend on it)."""
+    sc = scenario
+    fl = sc.inflows
+    bands = range(len(sc.age_lower))
+    ages = [_cum(f.age_bands) if f.age is None else ([], 0) for f in fl]
+    dests = [_cum([f.states[s] for s in f.states]) for f in fl]
+    edus = [_cum(f.education) for f in fl]
+    return Inflows(
+        key=np.array([inflow_key(rep_key, f.name) for f in fl], dtype=np.uint64),
+        age=np.array([np.nan if f.age is None else float(f.age) for f in fl]),
+        age_cum=_padded([c for c, _ in ages]), age_len=np.array([len(c) for c, _ in ages], dtype=np.int64),
+        age_last=np.array([last for _, last in ages], dtype=np.int64),
+        age_lo=np.array([age_range(sc, b, 65.0)[0] for b in bands], dtype=float),  # as the SimPy engine
+        age_hi=np.array([age_range(sc, b, 65.0)[1] for b in bands], dtype=float),
+        dest_cum=_padded([c for c, _ in dests]), dest_len=np.array([len(c) for c, _ in dests], dtype=np.int64),
+        dest_last=np.array([last for _, last in dests], dtype=np.int64),
+        dest_state=_padded_int([[m.index[s] for s in f.states] for f in fl]),
+        edu_cum=_padded([c for c, _ in edus]), edu_len=np.array([len(c) for c, _ in edus], dtype=np.int64),
+        edu_last=np.array([last for _, last in edus], dtype=np.int64),
+        insured_share=np.array([float(f.insured_share) for f in fl]),
+        cause=np.array([m.cause_id[f.name] for f in fl], dtype=np.int64),
+    )
+
+
+def _padded_int(rows: list[list[int]]) -> np.ndarray:
+    out = np.zeros((len(rows), max([len(r) for r in rows] + [1])), dtype=np.int64)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out
+
+
+def draw_newcomers(F: Inflows, inflow: np.ndarray, ks: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    """Streams and attributes of the arrivals of ``inflow`` (index), numbered ``ks`` within
+    it, arriving at ``t``: as VectorSimulation._arrive draws them."""
+    n = len(t)
+    out = dict(seeds=np.zeros((n, 5), dtype=np.uint64), n3=np.zeros(n, dtype=np.uint32),
+               born=np.zeros(n), edu=np.zeros(n, dtype=np.int64), insured=np.zeros(n, dtype=np.bool_),
+               dest=np.zeros(n, dtype=np.int64), cause=np.zeros(n, dtype=np.int64))
+    _newcomers(F, np.asarray(inflow, dtype=np.int64), np.asarray(ks, dtype=np.int64), np.asarray(t, dtype=float),
+               out["seeds"], out["n3"], out["born"], out["edu"], out["insured"], out["dest"], out["cause"])
+    return out
+
+
+@_kernel
+def _newcomers(F, inflow, ks, t, seeds, n3, born, edu, insured, dest, cause):
+    for p in range(len(t)):
+        f = inflow[p]
+        inner = _mix(np.uint64(ks[p]) * _GOLDEN + _ONE)  # rng.newcomer_bases
+        base = _mix(F.key[f] ^ inner)
+        seed = _mix(base ^ _K3)
+        seeds[p, 0] = _mix(base ^ _K0)
+        seeds[p, 1] = _mix(base ^ _K1)
+        seeds[p, 2] = _mix(base ^ _K2)
+        seeds[p, 3] = seed
+        seeds[p, 4] = _mix(base ^ _K4)
+        k = 0
+        age = F.age[f]
+        if np.isnan(age):
+            band = _pick(F.age_cum[f], F.age_len[f], F.age_last[f], _nth(seed, k + 1))
+            age = F.age_lo[band] + (F.age_hi[band] - F.age_lo[band]) * _nth(seed, k + 2)
+            k += 2
+        dest[p] = F.dest_state[f, _pick(F.dest_cum[f], F.dest_len[f], F.dest_last[f], _nth(seed, k + 1))]
+        edu[p] = _pick(F.edu_cum[f], F.edu_len[f], F.edu_last[f], _nth(seed, k + 2))
+        insured[p] = _nth(seed, k + 3) < F.insured_share[f]
+        n3[p] = k + 3
+        born[p] = t[p] - age * _WPY
+        cause[p] = F.cause[f]
