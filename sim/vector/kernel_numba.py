@@ -772,18 +772,26 @@ def _times(C, j, out):
         out[k] = C.next_t[j[k]]
 
 
+@_inline
+def blank(words, i, row):
+    """Record ``i`` set to every column's fill value (``row``: Citizens.blank_words)."""
+    for b in range(len(row)):
+        words[i, b] = row[b]
+
+
 @_kernel
-def _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3, new_born,
-               new_edu, new_insured, wend, fresh, fresh_t, fresh_env):
+def _enter_new(C, M, R, words, blank_row, new_j, new_dest, new_t, new_env, new_cause, new_seeds,
+               new_n3, new_born, new_edu, new_insured, wend, fresh, fresh_t, fresh_env):
     """Newcomers enter (VectorSimulation._newcomers); returns (left at once, stayed).
 
-    Their stream seeds and attributes (drawn a year ahead by NumbaSimulation._prepare)
-    go into their slots first.
+    Their slots were allocated without blanking: each record is blanked here, then its
+    stream seeds and attributes (drawn a year ahead by NumbaSimulation._prepare) go in.
     """
     gone = 0
     nf = 0
     for k in range(len(new_j)):
         i = new_j[k]
+        blank(words, i, blank_row)
         C.seed0[i] = new_seeds[k, 0]
         C.seed1[i] = new_seeds[k, 1]
         C.seed2[i] = new_seeds[k, 2]
@@ -844,7 +852,7 @@ def _reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt):
 
 
 @_driver
-def advance(C, M, R, B, raw, due, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
+def advance(C, M, R, B, raw, words, blank_row, due, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
             new_seeds, new_n3, new_born, new_edu, new_insured, accs):
     """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
 
@@ -857,7 +865,7 @@ def advance(C, M, R, B, raw, due, n, until, observer, wend, new_j, new_dest, new
     fresh = np.empty(m, dtype=np.int64)
     fresh_t = np.empty(m)
     fresh_env = np.empty(m)
-    gone, nf = _enter_new(C, M, R, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3,
+    gone, nf = _enter_new(C, M, R, words, blank_row, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3,
                           new_born, new_edu, new_insured, wend, fresh, fresh_t, fresh_env)
     fresh, fresh_t, fresh_env = fresh[:nf], fresh_t[:nf], fresh_env[:nf]
     j = due[:_select(C, n, until, observer, due)]  # ``due``: room for n (no allocation per window)

@@ -67,7 +67,7 @@ class NumbaSimulation(VectorSimulation):
         """VectorSimulation._populate with the draws made by :mod:`.people_numba`."""
         c, m = self.c, self.m
         total = sum(int(round(v * self.scenario.scale)) for v in self.scenario.stocks.values())
-        ids = c.allocate(total)
+        ids = c.allocate(total, blank=False)  # blanked by the draw
         S, elapsed, prior = people_numba.draw_stock(c, kn.pack_citizens(c), m, self.scenario, self.rep_key,
                                                ids, self._elapsed_cdf)
         self.created = total
@@ -117,7 +117,7 @@ class NumbaSimulation(VectorSimulation):
         R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                    rec.starts, rec.waiting_starts, rec.exempt, win_lo)
         events, gone, _ = kn.advance(
-            kn.pack_citizens(c), self.M, R, self.B, c._raw(), self._due(c.n), c.n, float(until), float(observer),
+            kn.pack_citizens(c), self.M, R, self.B, c._raw(), c.words(), c.blank_words(), self._due(c.n), c.n, float(until), float(observer),
             float(self.wend), *new, accs)
         self.events += events
         self.gone += gone
@@ -229,7 +229,7 @@ class NumbaSimulation(VectorSimulation):
         n = i1 - i0
         self.events += n
         self.created += n
-        j = self.c.allocate(n)
+        j = self.c.allocate(n, blank=False)  # blanked by the kernel as they enter
         a, b = i0 - self.prep_lo, i1 - self.prep_lo
         p = self.prep
         # the kernel writes the streams and attributes into the slots (kernel_numba._enter_new)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
 from ..population import INITIAL_DRAWS, MAX_ELAPSED_WEEKS, age_range
-from .kernel_numba import _GOLDEN, _INV_2_53, _M1, _M2, _S11, _S27, _S30, _S31, _kernel, _inline
+from .kernel_numba import _GOLDEN, _INV_2_53, _M1, _M2, _S11, _S27, _S30, _S31, _inline, _kernel, blank
 from ..rng import inflow_key
 from .rng import _KEYS
 
@@ -94,8 +94,9 @@ def stock_tables(m, scenario) -> Stock:
 
 
 def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple[np.ndarray, ...]:
-    """Draw the initial stock into slots ``ids`` (consecutive), writing their streams, the
-    attribute stream's counter, birth, education and a-kasse into the records.
+    """Draw the initial stock into slots ``ids`` (consecutive, allocated without blanking):
+    blank records with their streams, the attribute stream's counter, birth, education
+    and a-kasse.
 
     ``cdf(state, band, edu, insured)`` is the engine's cached :func:`elapsed_cdf`.
     Returns (model state, elapsed weeks, prior unemployed weeks) per slot.
@@ -106,7 +107,7 @@ def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple
     S, elapsed, prior = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
     first = int(ids[0]) if n else 0
     names = list(scenario.stocks)
-    while _draw(cit, T, sizes, first, np.uint64(rep_key), S, elapsed, prior):
+    while _draw(cit, T, c.words(), c.blank_words(), sizes, first, np.uint64(rep_key), S, elapsed, prior):
         for st, b, e, ins in zip(*np.nonzero(T.need)):
             T.cdf[st, b, e, ins] = cdf(names[st], int(b), int(e), int(ins))
         T.need[:] = False
@@ -138,14 +139,16 @@ def _pick(cum, length, last, u):
 
 
 @_kernel
-def _draw(C, T, sizes, first, rep_key, S, elapsed, prior):
-    """One pass over the stock; returns how many strata lacked their CDF (marked in T.need)."""
+def _draw(C, T, words, blank_row, sizes, first, rep_key, S, elapsed, prior):
+    """One pass over the stock, each record blanked first; returns how many strata
+    lacked their CDF (marked in T.need)."""
     missing = 0
     p = 0
     L = T.cdf.shape[4]
     for st in range(len(sizes)):
         for _ in range(sizes[st]):
             i = first + p
+            blank(words, i, blank_row)
             inner = _mix(np.uint64(i) * _GOLDEN + _ONE)  # rng.initial_bases
             base = _mix(rep_key ^ inner)
             C.seed0[i] = _mix(base ^ _K0)

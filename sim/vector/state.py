@@ -58,6 +58,9 @@ def record_dtype(n_drawn: int) -> np.dtype:
     fields = [(name, dtype) for name, (dtype, _) in COLUMNS.items() if name not in SCANNED]
     fields.append(("drawn", "f8", (max(n_drawn, 1),)))
     fields.sort(key=lambda f: -np.dtype(f[1]).itemsize)  # stable: f8 and u8 first
+    size = np.dtype(fields).itemsize
+    if size % 8:  # whole 8-byte words: a record is copied as words (Citizens.words)
+        fields.append(("pad", "u1", (8 - size % 8,)))
     return np.dtype(fields)
 
 
@@ -148,6 +151,14 @@ class Citizens:
                 blank[name] = fill
         self._blank = blank
 
+    def words(self) -> np.ndarray:
+        """The records as rows of 8-byte words (a record is a whole number of words)."""
+        return self.rec.view(np.uint64).reshape(len(self.rec), self.dtype.itemsize // 8)
+
+    def blank_words(self) -> np.ndarray:
+        """A record holding every column's fill value, as words."""
+        return self._blank.view(np.uint64).reshape(-1)
+
     def _raw(self) -> np.ndarray:
         """The records as rows of bytes: whole-record copies as plain memory moves
         (NumPy copies a structured array field by field)."""
@@ -158,12 +169,17 @@ class Citizens:
         self.extra[key] = arr
         return arr
 
-    def allocate(self, k: int) -> np.ndarray:
-        """Slots for ``k`` new citizens (grows the arrays by at least half when full)."""
+    def allocate(self, k: int, blank: bool = True) -> np.ndarray:
+        """Slots for ``k`` new citizens (grows the arrays by at least half when full).
+
+        ``blank=False`` leaves the records' bytes as they are, for a caller that copies
+        :meth:`blank_words` into each record itself (the compiled kernel, as it enters them).
+        """
         if self.n + k > self.capacity:
             self._resize(max(self.n + k, int(self.capacity * 1.5)))
         if self.records:
-            _fill(self._raw()[self.n: self.n + k], self._blank.view(np.uint8))
+            if blank:
+                _fill(self._raw()[self.n: self.n + k], self._blank.view(np.uint8))
             for name in SCANNED:
                 self.cols[name][self.n: self.n + k] = COLUMNS[name][1]
         idx = np.arange(self.n, self.n + k)
