@@ -706,12 +706,12 @@ def schedule(C, M, j, now, clock):
 
 @_kernel
 def _events(C, M, R, B, j, wend, accs, offers):
-    """VectorSimulation._process without offers and scheduling: every other pending event.
+    """VectorSimulation._process without offers: every other pending event.
 
     Moves, age bands and effect ends citizen by citizen (they touch only the citizen
-    and the counters); offers are collected in ``offers`` for after them, as the NumPy
-    engine serves them (a place freed by a move in this batch is not yet free).
-    Returns (citizens who left the model, offers).
+    and the counters), each citizen then drawing its next event; offers are collected
+    in ``offers`` for after them, as the NumPy engine serves them (a place freed by a
+    move in this batch is not yet free). Returns (citizens who left the model, offers).
     """
     gone = 0
     n_off = 0
@@ -745,6 +745,9 @@ def _events(C, M, R, B, j, wend, accs, offers):
         else:
             offers[n_off] = i
             n_off += 1
+            continue
+        if C.state[i] >= 0:  # the next event drawn at once, while the record is in the cache
+            schedule_one(C, M, i, t, C.next_env[i])
     return gone, n_off
 
 
@@ -824,17 +827,22 @@ def _select(C, n, until, observer, out):
 
 
 @_kernel
-def _reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt):
-    """Everyone still here draws the next event, newcomers their first.
+def _reschedule(C, M, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt):
+    """The citizens offered a place draw their next event (the others of the batch drew
+    theirs in :func:`_events`: a draw uses the citizen's own record and stream only, so
+    the moment does not change it), newcomers their first.
 
-    Returns how many of them (first in ``nxt``, in the NumPy engine's order) have it
-    before the window's end.
+    Returns how many of the batch and newcomers (first in ``nxt``, in the NumPy engine's
+    order) have it before the window's end.
     """
+    for k in range(len(oj)):
+        i = oj[k]
+        if C.state[i] >= 0:
+            schedule_one(C, M, i, C.next_t[i], C.next_env[i])
     m = 0
     for k in range(len(j)):
         i = j[k]
         if C.state[i] >= 0:
-            schedule_one(C, M, i, C.next_t[i], C.next_env[i])
             nxt[m] = i
             m += 1
     for k in range(len(fresh)):
@@ -877,15 +885,15 @@ def advance(C, M, R, B, raw, words, blank_row, due, n, until, observer, wend, ne
         offers = np.empty(len(j), dtype=np.int64)
         g, n_off = _events(C, M, R, B, j, wend, accs, offers)
         gone += g
+        oj = offers[:n_off]
         if n_off:
-            oj = offers[:n_off]
             ot = np.empty(n_off)
             _times(C, oj, ot)
             _offers(C, M, R, oj, ot)
         if not first:
             fresh = fresh[:0]
         nxt = np.empty(len(j) + len(fresh), dtype=np.int64)
-        j = nxt[:_reschedule(C, M, j, fresh, fresh_t, fresh_env, until, observer, nxt)]
+        j = nxt[:_reschedule(C, M, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt)]
         first = False
     return events, gone, touched
 
