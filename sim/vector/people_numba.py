@@ -10,10 +10,10 @@ people are bit for bit those of the SimPy and NumPy engines (tested through thei
 identical paths).
 
 The elapsed-duration CDFs are kept per model in one table by (state, age band,
-education, insured) and filled on demand: a pass that meets a stratum whose CDF is
-not there yet marks it, the CDFs marked are computed (:func:`sim.population.elapsed_cdf`)
-and the pass is run again. The draws depend on the citizen only, so a second pass
-draws the same numbers.
+education, insured) and filled on demand: the pass notes the citizens whose stratum's
+CDF is not there yet, the CDFs are computed (:func:`sim.population.elapsed_cdf`) and
+those citizens' spells drawn after (:func:`_draw_later`; a citizen's draws depend on
+the citizen only).
 
 Newcomers (:func:`draw_newcomers`) are drawn as ``VectorSimulation._arrive`` draws them,
 a year of arrivals at a time.
@@ -107,10 +107,14 @@ def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple
     S, elapsed, prior = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n)
     first = int(ids[0]) if n else 0
     names = list(scenario.stocks)
-    while _draw(cit, T, c.words(), c.blank_words(), sizes, first, np.uint64(rep_key), S, elapsed, prior):
+    stock, later = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    k = _draw(cit, T, c.words(), c.blank_words(), sizes, first, np.uint64(rep_key), S, stock, elapsed,
+              prior, later)
+    if k:  # strata met for the first time: their CDFs, then those citizens' spells
         for st, b, e, ins in zip(*np.nonzero(T.need)):
             T.cdf[st, b, e, ins] = cdf(names[st], int(b), int(e), int(ins))
         T.need[:] = False
+        _draw_later(cit, T, first, stock, elapsed, later[:k])
     return S, elapsed, prior
 
 
@@ -139,12 +143,11 @@ def _pick(cum, length, last, u):
 
 
 @_kernel
-def _draw(C, T, words, blank_row, sizes, first, rep_key, S, elapsed, prior):
-    """One pass over the stock, each record blanked first; returns how many strata
-    lacked their CDF (marked in T.need)."""
-    missing = 0
+def _draw(C, T, words, blank_row, sizes, first, rep_key, S, stock, elapsed, prior, later):
+    """One pass over the stock, each record blanked first. A citizen whose stratum lacks
+    its CDF (marked in T.need) is noted in ``later``; returns how many were."""
+    k = 0
     p = 0
-    L = T.cdf.shape[4]
     for st in range(len(sizes)):
         for _ in range(sizes[st]):
             i = first + p
@@ -162,21 +165,6 @@ def _draw(C, T, words, blank_row, sizes, first, rep_key, S, elapsed, prior):
             age = T.age_lo[band] + (T.age_hi[band] - T.age_lo[band]) * _nth(seed, 2)
             edu = _pick(T.edu_cum[st], T.edu_len[st], T.edu_last[st], _nth(seed, 3))
             ins = 1 if (_nth(seed, 4) < T.insured_share[st] or T.always_insured[st]) else 0
-            row = T.cdf[st, band, edu, ins]
-            if np.isnan(row[0]):
-                T.need[st, band, edu, ins] = True
-                missing += 1
-                p += 1
-                continue
-            u4 = _nth(seed, 5)
-            lo, hi = 0, L  # searchsorted(row, u4, side="right"): how many entries <= u4
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if row[mid] <= u4:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            elapsed[p] = min(lo, L - 1) + _nth(seed, 6)
             u6 = _nth(seed, 7)
             share = T.prior_share[st]
             prior[p] = T.prior_weeks[st] * u6 / share if (share > 0.0 and u6 < share) else 0.0
@@ -184,8 +172,44 @@ def _draw(C, T, words, blank_row, sizes, first, rep_key, S, elapsed, prior):
             C.edu[i] = edu
             C.insured[i] = ins
             S[p] = T.state[st]
+            stock[p] = st
+            if not _elapsed(T, st, band, edu, ins, seed, elapsed, p):
+                T.need[st, band, edu, ins] = True
+                later[k] = p
+                k += 1
             p += 1
-    return missing
+    return k
+
+
+@_inline
+def _elapsed(T, st, band, edu, ins, seed, elapsed, p):
+    """Weeks already spent in the spell from the stratum's CDF (False: not computed yet)."""
+    row = T.cdf[st, band, edu, ins]
+    if np.isnan(row[0]):
+        return False
+    u4 = _nth(seed, 5)
+    L = len(row)
+    lo, hi = 0, L  # searchsorted(row, u4, side="right"): how many entries <= u4
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if row[mid] <= u4:
+            lo = mid + 1
+        else:
+            hi = mid
+    elapsed[p] = min(lo, L - 1) + _nth(seed, 6)
+    return True
+
+
+@_kernel
+def _draw_later(C, T, first, stock, elapsed, later):
+    """The elapsed spells of the citizens noted in ``later``, their CDFs now computed."""
+    for k in range(len(later)):
+        p = later[k]
+        i = first + p
+        st = stock[p]
+        seed = C.seed3[i]
+        band = _pick(T.age_cum[st], T.age_len[st], T.age_last[st], _nth(seed, 1))
+        _elapsed(T, st, band, C.edu[i], C.insured[i], seed, elapsed, p)
 
 
 # Per inflow: its key, a fixed age (NaN: drawn from the bands), the cumulative shares of
