@@ -699,12 +699,6 @@ def schedule_one(C, M, i, now, clock):
 
 
 @_kernel
-def schedule(C, M, j, now, clock):
-    for k in range(len(j)):
-        schedule_one(C, M, j[k], now[k], clock[k])
-
-
-@_kernel
 def _events(C, M, R, B, j, wend, accs, offers):
     """VectorSimulation._process without offers: every other pending event.
 
@@ -1005,7 +999,9 @@ def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
     support counts from then; dagpenge used is reset; drawn rule lengths exceed the
     time elapsed; rules whose limit passed are marked done (_mark_extended); an offer
     whose first week passed comes after a uniform share of the repeat interval
-    (_start_initial); ``prior`` weeks of unemployment before the spell (drawn) count. Returns how many left at once (redirected outside).
+    (_start_initial); ``prior`` weeks of unemployment before the spell (drawn) count;
+    then the first event is drawn (VectorSimulation._schedule from ``t``, the SimPy
+    clock at ``t`` too). Returns how many left at once (redirected outside).
     """
     gone = 0
     for k in range(len(j)):
@@ -1061,4 +1057,5 @@ def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
             if rep > 0:
                 nxt = now + _uniform(C.seed2, C.n2, i) * rep
             _next_offer(C, i, now, nxt)
+        schedule_one(C, M, i, now, now)  # the first event, while the record is in the cache
     return gone

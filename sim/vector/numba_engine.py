@@ -2,14 +2,15 @@
 
 :class:`NumbaSimulation` is :class:`~.engine.VectorSimulation` with the week window
 (newcomers entering, every event before the window's end, batch after batch) handed
-to :func:`.kernel_numba.advance`, and the scheduling of the initial population and of
-citizens woken by a freed place to :func:`.kernel_numba.schedule`. Each episode (a spell
-on public support, a programme) is binned into the weeks it spans by the kernel as it
-ends (:func:`.kernel_numba._bin`, the arithmetic of :func:`sim.recorder.bin_intervals`),
-instead of being logged and binned in batches. Everything else done once per run or
-once per week (initial population, places at the week boundary, snapshots,
-indicators, compaction) stays in the NumPy engine's code, so both variants share it
-and record into the same :class:`Recorder`.
+to :func:`.kernel_numba.advance`; the initial population's entry and first events to
+:func:`.kernel_numba.enter_initial`, the weekly queue for places to
+:func:`.kernel_numba.allocate`, the plan indicators to :func:`.kernel_numba.indicators`,
+and the people's draws (initial stock, newcomers) to :mod:`.people_numba`. Each episode
+(a spell on public support, a programme) is binned into the weeks it spans by the
+kernel as it ends (:func:`.kernel_numba._bin`, the arithmetic of
+:func:`sim.recorder.bin_intervals`). The week loop, snapshots and compaction stay in
+the NumPy engine's code, so both variants share it and record into the same
+:class:`Recorder`.
 
 Newcomers' streams and attributes are drawn a year of arrivals at a time (one pass
 per inflow) instead of once per week: the same numbers, fewer NumPy calls.
@@ -72,14 +73,14 @@ class NumbaSimulation(VectorSimulation):
                                                ids, self._elapsed_cdf)
         self.created = total
         zero = np.zeros(total)
+        # entered and their first events drawn by the kernel (enter_initial)
         self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
                     new=True, elapsed=elapsed, week=0, prior=prior)
-        live = ids[c.state[ids] >= 0]
-        self._schedule(live, zero[: len(live)], zero[: len(live)])
 
     def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None, prior=None) -> None:
-        """The initial population (an elapsed spell) enters through the kernel; the NumPy
-        engine's _enter otherwise (the kernel handles every later entry itself)."""
+        """The initial population (an elapsed spell) enters through the kernel, which draws
+        their first events too; the NumPy engine's _enter otherwise (the kernel handles
+        every later entry itself)."""
         if elapsed is None:
             return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week, prior=prior)
         prior = np.zeros(len(j)) if prior is None else np.asarray(prior, dtype=float)
@@ -100,11 +101,6 @@ class NumbaSimulation(VectorSimulation):
         if c.n > 0 and self.gone / c.n > numpy_engine.COMPACT_SHARE:
             c.compact()
             self.gone = 0
-
-    def _schedule(self, j: np.ndarray, now: np.ndarray, clock: np.ndarray) -> None:
-        if len(j):
-            kn.schedule(kn.pack_citizens(self.c), self.M, np.asarray(j, dtype=np.int64),
-                        np.asarray(now, dtype=float), np.asarray(clock, dtype=float))
 
     def _advance(self, until: float, observer: float) -> None:
         new = self._newcomer_batch(until)
