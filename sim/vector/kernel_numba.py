@@ -449,45 +449,75 @@ def _start(C, M, R, i, t, inst):
 
 # -- moving people ---------------------------------------------------------------------------------
 @_inline
-def _enter(C, M, R, i, s, t, cause, src, new, wend):
-    """VectorSimulation._enter for one citizen entering at ``t`` (no elapsed spell).
-
-    Returns 1 if the citizen left the model (redirected or moved outside), else 0.
-    """
-    born = C.born[i]
-    age_w = t - born
-    for k in range(len(M.red_start) - 1):  # entry redirects: the first that applies
+def _redirected(C, M, i, s, t):
+    """The state a citizen entering ``s`` at ``t`` goes to: the first entry redirect that
+    applies (Model.redirect), else ``s``."""
+    age_w = t - C.born[i]
+    for k in range(len(M.red_start) - 1):
         if t >= M.red_start[k] and age_w < M.red_below[k] and M.red_edu_ok[k, C.edu[i]] \
                 and M.red_has[k, s]:
-            s = M.red_map[k, s]
-            break
-    if new:
-        C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
-        a = max(_count_le(M.age_bounds, age_w) - 1, 0)
-        C.age[i] = a
-        C.next_age[i] = born + M.age_bounds[a + 1]
+            return M.red_map[k, s]
+    return s
+
+
+@_inline
+def _arrive(C, M, i, t):
+    """A citizen new to the model at ``t``: its pension date and age band (returned)."""
+    born = C.born[i]
+    C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
+    a = max(_count_le(M.age_bounds, t - born) - 1, 0)
+    C.age[i] = a
+    C.next_age[i] = born + M.age_bounds[a + 1]
+    return a
+
+
+@_inline
+def _begin(C, M, R, i, s, t, ent, src, cause):
+    """State ``s`` entered at ``t`` for a spell begun at ``ent`` (``t`` but for the initial
+    population), from ``src`` (-1: new) for ``cause``. Returns True if ``s`` is outside:
+    the citizen has left the model."""
     C.state[i] = s
-    C.entered[i] = t
+    C.entered[i] = ent
     C.since[i] = t
     if not M.public[s]:
         C.support_since[i] = INF
     elif math.isinf(C.support_since[i]):
-        C.support_since[i] = t
+        C.support_since[i] = ent
     C.done[i] = 0
     _flow(M, R, src + 1, s, cause)
     if s == M.outside:
         C.state[i] = -1
         C.next_t[i] = INF
         C.next_env[i] = INF
+        return True
+    return False
+
+
+@_inline
+def _draw_lengths(C, M, i, s, elapsed):
+    """Lengths of the drawn-length rules of ``s``, longer than ``elapsed`` weeks."""
+    for r in range(len(M.rule_in_state)):
+        if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
+            C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), elapsed)
+
+
+@_inline
+def _enter(C, M, R, i, s, t, cause, src, new, wend):
+    """VectorSimulation._enter for one citizen entering at ``t`` (no elapsed spell).
+
+    Returns 1 if the citizen left the model (redirected or moved outside), else 0.
+    """
+    s = _redirected(C, M, i, s, t)
+    if new:
+        _arrive(C, M, i, t)
+    if _begin(C, M, R, i, s, t, t, src, cause):
         return 1
     _counts(M, R, s, C.age[i], t, 1, wend)
     if s == M.dagpenge:
         C.insured[i] = 1
     if M.unemployed[s]:
         C.unemp_open[i] = t - (M.prior_unemployed[s] if new else 0.0)
-    for r in range(len(M.rule_in_state)):
-        if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
-            C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), 0.0)
+    _draw_lengths(C, M, i, s, 0.0)
     _deadlines(C, M, i, t)
     _on_entry(C, M, i, s, t)
     return 0
@@ -1006,33 +1036,11 @@ def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
     gone = 0
     for k in range(len(j)):
         i = j[k]
-        s = dest[k]
         now = t[k]
-        born = C.born[i]
-        age_w = now - born
-        for q in range(len(M.red_start) - 1):
-            if now >= M.red_start[q] and age_w < M.red_below[q] and M.red_edu_ok[q, C.edu[i]] \
-                    and M.red_has[q, s]:
-                s = M.red_map[q, s]
-                break
-        C.pension_at[i] = born + M.pension_years[_at(M.pension_starts, born)] * _WPY
-        a = max(_count_le(M.age_bounds, age_w) - 1, 0)
-        C.age[i] = a
-        C.next_age[i] = born + M.age_bounds[a + 1]
+        s = _redirected(C, M, i, dest[k], now)
+        a = _arrive(C, M, i, now)
         ent = now - elapsed[k]
-        C.state[i] = s
-        C.entered[i] = ent
-        C.since[i] = now
-        if not M.public[s]:
-            C.support_since[i] = INF
-        elif math.isinf(C.support_since[i]):
-            C.support_since[i] = ent
-        C.done[i] = 0
-        _flow(M, R, 0, s, cause)  # from -1: newcomer
-        if s == M.outside:
-            C.state[i] = -1
-            C.next_t[i] = INF
-            C.next_env[i] = INF
+        if _begin(C, M, R, i, s, now, ent, -1, cause):
             gone += 1
             continue
         _counts(M, R, s, a, now, 1, wend)
@@ -1041,9 +1049,7 @@ def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
             C.dp_used[i] = 0.0
         if M.unemployed[s]:
             C.unemp_open[i] = ent - (M.prior_unemployed[s] + prior[k])  # drawn weeks before the spell
-        for r in range(len(M.rule_in_state)):
-            if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
-                C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), now - ent)
+        _draw_lengths(C, M, i, s, now - ent)
         for r in range(len(M.rule_in_state)):  # _mark_extended
             if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
                 by = ent if M.rule_by_entry[r] else now  # a limit dated by entry: the spell's
