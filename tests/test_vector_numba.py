@@ -25,18 +25,12 @@ from sim.vector import kernel_numba as kn
 from sim.vector.engine import compiled
 from sim.vector.engine import simulate as numpy_simulate
 from sim.vector.numba_engine import simulate as numba_simulate
+from tests.test_vector_equivalence import ample, assert_same_paths
 
 
-def assert_identical(a, b):
-    ra, rb = a.recorder, b.recorder
-    assert a.events == b.events and a.persons_created == b.persons_created
-    assert (ra.persons == rb.persons).all()
-    assert ra.flows == rb.flows
-    for name in ("starts", "waiting_starts", "usage", "exempt"):
-        assert (getattr(ra, name) == getattr(rb, name)).all(), name
-    assert ra.indicators == rb.indicators
-    for name in ("fte", "fte_support", "fte_programme"):  # the same sums in another order
-        assert np.allclose(getattr(ra, name), getattr(rb, name), rtol=0, atol=1e-9), name
+# the same checks as the two engines' paths: identical counts, flows, places and
+# indicators, full-time persons equal up to the order of float sums
+assert_identical = assert_same_paths
 
 
 def test_kernel_draws_the_numbers_of_sim_rng():
@@ -59,8 +53,6 @@ def test_same_results_as_the_numpy_engine_when_places_run_out(baseline, start):
 
 
 def test_same_paths_as_simpy_with_places_enough(baseline):
-    from tests.test_vector_equivalence import ample, assert_same_paths
-
     sc = dataclasses.replace(ample(baseline), start=dt.date(2014, 1, 1)).scaled(0.03)
     assert_same_paths(simpy_simulate(sc, years=2, seed=5), numba_simulate(sc, years=2, seed=5))
 
