@@ -13,41 +13,10 @@ from sim.calendar import WEEKS_PER_YEAR
 from sim.engine import Simulation
 from sim.spec import load_scenario
 
-STATES = """
-[states.employed]
-label_da = "Selvforsørgende"
-label_en = "Employed"
-public_support = false
-unemployed = false
-[states.dagpenge]
-label_da = "A-dagpenge"
-label_en = "UI"
-public_support = true
-unemployed = true
-[states.kontanthjaelp_jobparat]
-label_da = "Kontanthjælp"
-label_en = "Social assistance"
-public_support = true
-unemployed = true
-[states.outside]
-label_da = "Udenfor"
-label_en = "Outside"
-public_support = false
-unemployed = false
-absorbing = true
-[age_bands]
-unit = "years"
-lower = [18, 30]
-source = "test"
-[education]
-levels = ["basic"]
-source = "test"
-[long_term_unemployment]
-share = 0.8
-window_weeks = 52
-unit = "share of window"
-source = "test"
-"""
+from .toy_toml import DAGPENGE, EMPLOYED, OUTSIDE, PENSION_LAW, people, scenario, state
+
+STATES = (EMPLOYED + DAGPENGE + state("kontanthjaelp_jobparat", "Kontanthjælp", "Social assistance", True, True)
+          + OUTSIDE + people([18, 30]))
 LAW = """
 [rules.dagpenge_exhaustion]
 label = "udfald"
@@ -56,65 +25,9 @@ clock = "dagpenge_weeks_used"
 unit = "weeks"
 limit = [{ from = 2010-07-01, value = 104 }]
 source = "test"
-then = [{ from = 2010-07-01, shares = { kontanthjaelp_jobparat = 1.0 } }]
-[rules.state_pension]
-label = "pension"
-states = ["*"]
-clock = "pension_age"
-unit = "years"
-source = "test"
-then = [{ from = 1900-01-01, shares = { outside = 1.0 } }]
-[pension_age]
-unit = "years"
-source = "test"
-by_birth_date = 65
-[dagpenge]
-unit = "weeks"
-reearning_weeks = 52
-source = "test"
-"""
-SCENARIO = """
-[scenario]
-name = "three on dagpenge"
-municipality = "test"
-start = 2015-01-01
-[population.stocks.dagpenge]
-value = 3
-unit = "persons"
-source = "test"
-[population.age_shares]
-unit = "share"
-source = "test"
-dagpenge = { "18-29" = 1.0 }
-[population.education_shares]
-unit = "share"
-source = "test"
-dagpenge = { basic = 1.0 }
-[population.insured_shares]
-unit = "share"
-source = "test"
-dagpenge = 1.0
-[population.education_on_leaving]
-unit = "share"
-source = "test"
-shares = { basic = 1.0 }
-[hazards.dagpenge.employed]
-unit = "per week"
-rate = 0.0
-source = "test: no hazards, only the law"
-[exits]
-[inflows]
-[activation.places]
-unit = "places"
-source = "test"
-[activation.policy]
-[business_cycle]
-measure = "test"
-unit = "persons"
-base_year = 2015
-source = "test"
-values = { "2015" = 1 }
-"""
+then = [{ from = 2010-07-01, shares = { kontanthjaelp_jobparat = 1.0 } }]""" + PENSION_LAW
+SCENARIO = scenario("three on dagpenge", "dagpenge", "18-29", [("dagpenge", "employed", "0.0")],
+                    hazard_source="test: no hazards, only the law").format(n=3)
 
 
 @pytest.fixture

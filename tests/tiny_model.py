@@ -13,42 +13,10 @@ from scipy.linalg import expm
 from sim.spec import load_scenario
 
 from .test_analytic import LAW
+from .toy_toml import DAGPENGE, EMPLOYED, OUTSIDE, people, scenario, state
 
-STATES = """
-[states.employed]
-label_da = "Selvforsørgende"
-label_en = "Employed"
-public_support = false
-unemployed = false
-[states.education]
-label_da = "Uddannelse"
-label_en = "Education"
-public_support = false
-unemployed = false
-[states.dagpenge]
-label_da = "A-dagpenge"
-label_en = "UI"
-public_support = true
-unemployed = true
-[states.outside]
-label_da = "Udenfor"
-label_en = "Outside"
-public_support = false
-unemployed = false
-absorbing = true
-[age_bands]
-unit = "years"
-lower = [18]
-source = "test"
-[education]
-levels = ["basic"]
-source = "test"
-[long_term_unemployment]
-share = 0.8
-window_weeks = 52
-unit = "share of window"
-source = "test"
-"""
+STATES = (EMPLOYED + state("education", "Uddannelse", "Education", False, False) + DAGPENGE + OUTSIDE
+          + people([18]))
 INSTRUMENTS = """
 [instruments.placebo]
 label_da = "Placebo"
@@ -60,61 +28,10 @@ during = {}
 after = {}
 source = "test: an instrument that changes nothing"
 """
-SCENARIO = """
-[scenario]
-name = "tiny"
-municipality = "test"
-start = 2015-01-01
-[population.stocks.dagpenge]
-value = {n}
-unit = "persons"
-source = "test"
-[population.age_shares]
-unit = "share"
-source = "test"
-dagpenge = {{ "18+" = 1.0 }}
-[population.education_shares]
-unit = "share"
-source = "test"
-dagpenge = {{ basic = 1.0 }}
-[population.insured_shares]
-unit = "share"
-source = "test"
-dagpenge = 1.0
-[population.education_on_leaving]
-unit = "share"
-source = "test"
-shares = {{ basic = 1.0 }}
-[hazards.employed.dagpenge]
-unit = "per week"
-rate = {a}
-source = "test"
-[hazards.dagpenge.employed]
-unit = "per week"
-rate = {b}
-source = "test"
-[hazards.dagpenge.education]
-unit = "per week"
-rate = {c}
-source = "test"
-[hazards.education.employed]
-unit = "per week"
-rate = {d}
-source = "test"
-[exits]
-[inflows]
-[activation.places]
-unit = "places"
-source = "test"
-placebo = 10
-[activation.policy]
-[business_cycle]
-measure = "test"
-unit = "persons"
-base_year = 2015
-source = "test"
-values = {{ "2015" = 1 }}
-"""
+SCENARIO = scenario("tiny", "dagpenge", "18+",
+                    [("employed", "dagpenge", "{a}"), ("dagpenge", "employed", "{b}"),
+                     ("dagpenge", "education", "{c}"), ("education", "employed", "{d}")],
+                    places="placebo = 10\n")
 RATES = {"a": 0.01, "b": 0.05, "c": 0.006, "d": 0.02}  # per week
 
 
