@@ -202,15 +202,27 @@ def pack_citizens(c) -> Cit:
 
 # -- small pieces ------------------------------------------------------------------------------
 @_inline
-def _uniform(seed, n, i):
-    """The next uniform of citizen ``i``'s stream: ``mix64(seed + k·GOLDEN)`` as sim.rng.Stream."""
-    k = n[i] + np.uint32(1)
-    n[i] = k
-    z = np.uint64(k) * _GOLDEN + seed[i]
+def _mix(z):
+    """SplitMix64's output function (sim.vector.rng.mix64), wrapping uint64 arithmetic."""
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
+    return z ^ (z >> _S31)
+
+
+@_inline
+def _nth(seed, k):
+    """The ``k``-th uniform (k >= 1) of the stream seeded ``seed``: ``mix64(seed + k·GOLDEN)``
+    mapped to (0, 1), as sim.rng.Stream and sim.vector.rng.nth_uniform."""
+    z = _mix(np.uint64(k) * _GOLDEN + seed)
     return (np.float64(z >> _S11) + 0.5) * _INV_2_53
+
+
+@_inline
+def _uniform(seed, n, i):
+    """The next uniform of citizen ``i``'s stream (its counter ``n[i]`` counts the draws)."""
+    k = n[i] + np.uint32(1)
+    n[i] = k
+    return _nth(seed[i], k)
 
 
 @_inline

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
 from ..population import INITIAL_DRAWS, MAX_ELAPSED_WEEKS, age_range
-from .kernel_numba import _GOLDEN, _INV_2_53, _M1, _M2, _S11, _S27, _S30, _S31, _inline, _kernel, blank
+from .kernel_numba import _GOLDEN, _count_le, _inline, _kernel, _mix, _nth, blank
 from ..rng import inflow_key
 from .rng import _KEYS
 
@@ -119,26 +119,9 @@ def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple
 
 
 @_inline
-def _mix(z):
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@_inline
-def _nth(seed, k):
-    """The ``k``-th uniform of the stream seeded ``seed`` (sim.vector.rng.nth_uniform)."""
-    z = _mix(np.uint64(k) * _GOLDEN + seed)
-    return (np.float64(z >> _S11) + 0.5) * _INV_2_53
-
-
-@_inline
 def _pick(cum, length, last, u):
     """draw_indices: how many cumulative shares are <= u, or the last positive share."""
-    k = 0
-    for x in cum:
-        if x <= u:
-            k += 1
+    k = _count_le(cum, u)
     return k if k < length else last
 
 
