@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
-from .common import load
+from .common import add_followup_args, load
 
 
 def add(sub) -> None:
@@ -18,12 +18,7 @@ def add(sub) -> None:
                         "(keys: state (a|b), min_weeks, max_weeks, min_age, max_age, "
                         "education (a|b), insured), or a .toml file with a [cohort] table")
     p.add_argument("--after", default="6,12,24", help="follow-up months (default 6,12,24)")
-    p.add_argument("--replications", type=int, default=10)
-    p.add_argument("--seed", type=int, default=2015)
-    p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--out", default="out/cohort")
+    add_followup_args(p, out="out/cohort")
     p.set_defaults(func=execute)
 
 

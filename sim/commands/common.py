@@ -19,6 +19,17 @@ def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 
     add_set_arg(p)
 
 
+def add_followup_args(p: argparse.ArgumentParser, *, out: str, replications_help: str | None = None) -> None:
+    """``--replications``, ``--seed``, ``--scale``, ``--workers``, ``--quiet`` and ``--out`` as
+    the commands that follow people from a date (cohort, trial) have them."""
+    p.add_argument("--replications", type=int, default=10, help=replications_help)
+    p.add_argument("--seed", type=int, default=2015)
+    p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--out", default=out)
+
+
 def add_parameter_uncertainty_arg(p: argparse.ArgumentParser) -> None:
     """``--no-parameter-uncertainty``: every replication uses the central fit (Monte Carlo bands only)."""
     p.add_argument("--no-parameter-uncertainty", dest="parameter_uncertainty", action="store_false",

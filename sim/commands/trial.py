@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
-from .common import load
+from .common import add_followup_args, load
 
 
 def add(sub) -> None:
@@ -28,13 +28,8 @@ def add(sub) -> None:
                    help="comma-separated: employed, in_education, started_education, started_job, "
                         "off_support, in:STATE (default: the first four and off_support)")
     p.add_argument("--followup", type=float, default=26.0, help="weeks to the measurement (default 26)")
-    p.add_argument("--replications", type=int, default=10,
-                   help="simulated pilots; each runs the model three times (default 10)")
-    p.add_argument("--seed", type=int, default=2015)
-    p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--out", default="out/trial")
+    add_followup_args(p, out="out/trial",
+                      replications_help="simulated pilots; each runs the model three times (default 10)")
     p.set_defaults(func=execute)
 
 
