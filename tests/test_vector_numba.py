@@ -85,3 +85,32 @@ def test_people_are_the_same_whether_their_strata_were_met_before(baseline):
     other = baseline.scaled(0.03)
     numba_simulate(other, years=1, seed=7, replication=0)  # fills the strata replication 0 meets
     assert_identical(first_here, numba_simulate(other, years=1, seed=7, replication=1))
+
+
+def test_the_calendar_gives_each_window_its_due_citizens_in_slot_order():
+    """kn.calendar / kn._select against the rule of a full scan (VectorSimulation._advance)."""
+    from sim.vector.state import Citizens
+
+    c = Citizens(200, 1, records=True)
+    c.allocate(200)
+    rng = np.random.default_rng(7)
+    w0, weeks = 10, 4  # a span of weeks 10..13
+    c.next_env[:] = np.round(rng.uniform(9.0, 15.0, 200) * 4) / 4  # many ties at whole weeks
+    c.next_env[::17] = np.inf  # citizens who left
+    c.sched_now[:] = rng.choice([0.0, 9.5, 10.2, 11.0], 200)
+    c.sched_now[::3] = np.minimum(c.next_env[::3], 20.0)  # drawn with no wait: after the observer
+    C = kn.pack_citizens(c)
+    cal = np.zeros((weeks, 200 // 64 + 1), dtype=np.uint64)
+    kn.calendar(C, cal, c.n, w0)
+    out = np.empty(c.n, dtype=np.int64)
+    left = np.ones(c.n, dtype=bool)  # not yet run
+    for week in range(w0, w0 + weeks):
+        for until, observer in ((week - 0.5, week - 1.0), (float(week), week - 0.5)):
+            env, now = c.next_env, c.sched_now
+            due = left & (env <= until) & ((env < until) | (now < observer) | (now == 0.0))
+            got = out[: kn._select(C, cal, w0, week, until, observer, out)]
+            np.testing.assert_array_equal(got, np.flatnonzero(due))
+            left &= ~due
+    last = w0 + weeks - 1
+    assert not (left & (c.next_env < last)).any()  # every event of the span ran ...
+    assert left[c.next_env == last].any()  # ... but ties its last observer leaves to the next

@@ -139,6 +139,16 @@ class VectorSimulation:
         self._populate()
         self._indicators(0.0)
         self._snapshot(0)
+        self._weeks()
+        self._close_episodes()
+        self._finish_flows()
+        rec = self.recorder
+        rec.events = self.events
+        return RunResult(self.scenario, self.replication, self.seed, self.weeks, rec,
+                         self.created, self.events, time.perf_counter() - t0)
+
+    def _weeks(self) -> None:
+        """Week after week: indicators at year ends, events, snapshot, the queue, compaction."""
         self.wend = 1.0
         ends = list(self.year_ends)
         for week in range(1, self.weeks + 1):
@@ -159,12 +169,6 @@ class VectorSimulation:
                 self._allocate(float(week))
             self.recorder.usage[week] = np.stack([self.in_use, self.queued], axis=1)
             self._compact()
-        self._close_episodes()
-        self._finish_flows()
-        rec = self.recorder
-        rec.events = self.events
-        return RunResult(self.scenario, self.replication, self.seed, self.weeks, rec,
-                         self.created, self.events, time.perf_counter() - t0)
 
     def _compact(self) -> None:
         """Drop the citizens who have left once they hold a quarter of the slots."""
@@ -918,12 +922,16 @@ class VectorSimulation:
 
     def _open_windows(self, until: float) -> None:
         """Start the 52-week accumulators of plan-indicator dates whose window opens before ``until``."""
+        for t in self._to_open(until):
+            lo = t - self.scenario.long_term_window
+            self.windows[t] = lo
+            self.c.add_extra(lo)
+
+    def _to_open(self, until: float) -> list[float]:
+        """Plan-indicator dates whose window opens in the week ending at ``until``."""
         window = self.scenario.long_term_window
-        for t in self.year_ends:
-            lo = t - window
-            if t not in self.windows and lo < until and t > until - 1.0:
-                self.windows[t] = lo
-                self.c.add_extra(lo)
+        return [t for t in self.year_ends
+                if t not in self.windows and t - window < until and t > until - 1.0]
 
     def _indicators(self, t: float) -> None:
         """:meth:`sim.engine.Simulation._indicators` on the arrays."""

@@ -20,7 +20,11 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from ..calendar import WEEKS_PER_YEAR
 from .state import COLUMNS
@@ -201,6 +205,34 @@ def pack_citizens(c) -> Cit:
 
 
 # -- small pieces ------------------------------------------------------------------------------
+@intrinsic
+def _prefetch(typingctx, arr, offset):
+    """Ask the CPU for the cache line ``offset`` bytes into ``arr``'s data (LLVM's prefetch:
+    read, keep in every cache level); no load waits for it, nothing is read."""
+    if not (isinstance(arr, types.Array) and isinstance(offset, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        byte = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]),
+                                            "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.gep(builder.bitcast(data, byte), [args[1]]), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, offset), codegen
+
+
+@_inline
+def _fetch_record(raw, i):
+    """Prefetch every cache line of record ``i`` (``raw``: the records as rows of bytes)."""
+    width = raw.shape[1]
+    for b in range(0, width, 64):
+        _prefetch(raw, i * width + b)
+    _prefetch(raw, i * width + width - 1)
+
+
 @_inline
 def _mix(z):
     """SplitMix64's output function (sim.vector.rng.mix64), wrapping uint64 arithmetic."""
@@ -740,19 +772,29 @@ def schedule_one(C, M, i, now, clock):
     C.fire_cycle[i] = fc
 
 
+AHEAD = 6  # records prefetched this many events ahead (an event takes about the time of a miss)
+
+
 @_kernel
-def _events(C, M, R, B, j, wend, accs, offers):
+def _events(C, M, R, B, raw, j, wend, accs, offers):
     """VectorSimulation._process without offers: every other pending event.
 
     Moves, age bands and effect ends citizen by citizen (they touch only the citizen
     and the counters), each citizen then drawing its next event; offers are collected
     in ``offers`` for after them, as the NumPy engine serves them (a place freed by a
     move in this batch is not yet free). Returns (citizens who left the model, offers).
+
+    The citizens sit at scattered slots, last touched weeks ago: each record is asked
+    for :data:`AHEAD` events before its turn, so its misses overlap the events before.
     """
     gone = 0
     n_off = 0
     st = M.strides
+    for k in range(min(AHEAD, len(j))):
+        _fetch_record(raw, j[k])
     for k in range(len(j)):
+        if k + AHEAD < len(j):
+            _fetch_record(raw, j[k + AHEAD])
         i = j[k]
         t = C.next_t[i]
         kind = C.kind[i]
@@ -785,24 +827,6 @@ def _events(C, M, R, B, j, wend, accs, offers):
         if C.state[i] >= 0:  # the next event drawn at once, while the record is in the cache
             schedule_one(C, M, i, t, C.next_env[i])
     return gone, n_off
-
-
-@_kernel
-def _touch(raw, j, line):
-    """Read one byte of every cache line of the records of citizens ``j``.
-
-    A batch's citizens sit at scattered slots, last touched weeks ago: their records
-    are in main memory. These independent loads run many at a time, so the handlers
-    that follow find the records in the cache instead of waiting for each miss in turn.
-    """
-    acc = 0
-    width = raw.shape[1]
-    for k in range(len(j)):
-        i = j[k]
-        for b in range(0, width, line):
-            acc += raw[i, b]
-        acc += raw[i, width - 1]
-    return acc
 
 
 @_kernel
@@ -850,26 +874,66 @@ def _enter_new(C, M, R, words, blank_row, new_j, new_dest, new_t, new_env, new_c
     return gone, nf
 
 
+# -- the calendar: which citizens have an event in which week of a span ------------------------
+@_inline
+def _mark(cal, w0, week, i, env):
+    """Citizen ``i``'s bit in the row of the week that will run its event at ``env`` (not
+    before ``week``); none past the span (the next span's calendar is built afresh)."""
+    if env > w0 + cal.shape[0] - 1:  # run after the span, or never (+inf)
+        return
+    wk = max(int(math.ceil(env)), week)
+    cal[wk - w0, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+
+
 @_kernel
-def _select(C, n, until, observer, out):
-    """Citizens whose event falls in the window (ties at ``until``: SimPy's scheduling order)."""
-    cnt = 0
+def calendar(C, cal, n, w0):
+    """A span's calendar from every citizen's next event (at its start: slots move at
+    compaction, and events past the span's end are only marked when it begins)."""
+    cal[:] = 0
     for i in range(n):
-        env = C.next_env[i]
-        if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
-            out[cnt] = i
-            cnt += 1
+        _mark(cal, w0, w0, i, C.next_env[i])
+
+
+@_kernel
+def _select(C, cal, w0, week, until, observer, out):
+    """Citizens whose event falls in the window ending at ``until`` in ``week``, in slot
+    order (ties at ``until``: SimPy's scheduling order), from the week's calendar row.
+
+    A bit is stale when the citizen was rescheduled since (by a place granted): its event
+    is elsewhere and has its own bit. An event at the week's end that SimPy runs after
+    the observer moves to the next week's row.
+    """
+    row = cal[week - w0]
+    main = until == week  # else a year end inside the week: later events stay marked
+    nxt = week - w0 + 1
+    cnt = 0
+    for w in range(len(row)):
+        x = row[w]
+        keep = np.uint64(0)
+        while x:
+            b = trailing_zeros(x)
+            x &= x - np.uint64(1)
+            i = (w << 6) + b
+            env = C.next_env[i]
+            if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
+                out[cnt] = i
+                cnt += 1
+            elif not main and env <= week:
+                keep |= np.uint64(1) << np.uint64(b)
+            elif main and env == until and nxt < cal.shape[0]:
+                cal[nxt, w] |= np.uint64(1) << np.uint64(b)
+        row[w] = keep
     return cnt
 
 
 @_kernel
-def _reschedule(C, M, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt):
+def _reschedule(C, M, cal, w0, week, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt):
     """The citizens offered a place draw their next event (the others of the batch drew
     theirs in :func:`_events`: a draw uses the citizen's own record and stream only, so
     the moment does not change it), newcomers their first.
 
     Returns how many of the batch and newcomers (first in ``nxt``, in the NumPy engine's
-    order) have it before the window's end.
+    order) have it before the window's end; the others are marked in the calendar.
     """
     for k in range(len(oj)):
         i = oj[k]
@@ -892,18 +956,20 @@ def _reschedule(C, M, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt):
         if env < until or (env == until and C.sched_now[i] < observer):
             nxt[keep] = i
             keep += 1
+        else:
+            _mark(cal, w0, week, i, env)
     return keep
 
 
 @_driver
-def advance(C, M, R, B, raw, words, blank_row, due, n, until, observer, wend, new_j, new_dest, new_t, new_env, new_cause,
-            new_seeds, new_n3, new_born, new_edu, new_insured, accs):
+def advance(C, M, R, B, cal, w0, raw, words, blank_row, due, until, observer, wend, new_j, new_dest, new_t,
+            new_env, new_cause, new_seeds, new_n3, new_born, new_edu, new_insured, accs):
     """VectorSimulation._advance: newcomers, then every event before ``until``, in batches.
 
     An event exactly at ``until`` comes first if it was drawn before the SimPy engine's
     observer scheduled that moment (SimPy breaks ties of time by scheduling order).
     Newcomers draw their first event with the first batch. Returns (events, citizens
-    who left, the touch sum).
+    who left).
     """
     m = len(new_j)
     fresh = np.empty(m, dtype=np.int64)
@@ -912,14 +978,15 @@ def advance(C, M, R, B, raw, words, blank_row, due, n, until, observer, wend, ne
     gone, nf = _enter_new(C, M, R, words, blank_row, new_j, new_dest, new_t, new_env, new_cause, new_seeds, new_n3,
                           new_born, new_edu, new_insured, wend, fresh, fresh_t, fresh_env)
     fresh, fresh_t, fresh_env = fresh[:nf], fresh_t[:nf], fresh_env[:nf]
-    j = due[:_select(C, n, until, observer, due)]  # ``due``: room for n (no allocation per window)
-    touched = _touch(raw, j, 64)  # returned, so that the loads are not optimised away
+    week = int(wend)
+    j = due[:_select(C, cal, w0, week, until, observer, due)]  # ``due``: room for every slot
+    later = week + 1 if until == wend else week  # the first week left to run an event drawn now
     events = 0
     first = True
     while len(j) or first:
         events += len(j)
         offers = np.empty(len(j), dtype=np.int64)
-        g, n_off = _events(C, M, R, B, j, wend, accs, offers)
+        g, n_off = _events(C, M, R, B, raw, j, wend, accs, offers)
         gone += g
         oj = offers[:n_off]
         if n_off:
@@ -929,9 +996,129 @@ def advance(C, M, R, B, raw, words, blank_row, due, n, until, observer, wend, ne
         if not first:
             fresh = fresh[:0]
         nxt = np.empty(len(j) + len(fresh), dtype=np.int64)
-        j = nxt[:_reschedule(C, M, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt)]
+        j = nxt[:_reschedule(C, M, cal, w0, later, j, oj, fresh, fresh_t, fresh_env, until, observer, nxt)]
         first = False
-    return events, gone, touched
+    return events, gone
+
+
+# the recorder's week tables as the week loop writes them, and what it needs for the
+# plan indicators (:meth:`.engine.VectorSimulation._indicators`)
+Weeks = namedtuple("Weeks", ["persons", "fte", "usage", "capacity", "company", "syg", "rf",
+                             "window", "need", "compact_share", "last"])
+
+
+@_driver
+def run_weeks(C, M, R, B, W, cal, raw, words, blank_row, wait, due, n0, w0, w1, gone, new_j, new_dest,
+              new_t, new_env, new_cause, new_seeds, new_n3, new_born, new_edu, new_insured,
+              accs, win_t, ends, ind):
+    """Weeks ``w0 .. w1 - 1`` of VectorSimulation._run's loop, in one call.
+
+    Each week: the plan indicators of a year end falling in it (after the events before
+    it; rows of ``ind``), the events up to the week's end (:func:`advance`), the week's
+    flows kept as (week, cell, persons), the snapshot (``W.persons``, ``W.fte``), the
+    queue for places (:func:`allocate`, not after the last week) and the places in use.
+    The caller ends a span where an indicator window opens (``accs`` is fixed for the
+    call), and the call stops after a week that leaves :data:`.engine.COMPACT_SHARE`
+    of the slots empty, for the caller to compact.
+
+    The newcomers of the span sit in slots ``n0 ..`` in arrival order (allocated, not
+    yet blanked); those arriving before a window's end enter with it, so ``n0 + p``
+    slots are in use after ``p`` have arrived.
+
+    Returns (last week run, events, citizens gone since the last compaction, newcomers
+    entered, year ends passed (their indicators in ``ind``'s rows), and the flows as
+    week, cell and persons arrays).
+    """
+    calendar(C, cal, n0, w0)
+    flat = R.flows.reshape(-1)
+    cap = max(1024, 64 * (w1 - w0))
+    fw = np.empty(cap, dtype=np.int64)
+    fc = np.empty(cap, dtype=np.int64)
+    fv = np.empty(cap, dtype=np.int64)
+    nf = 0
+    events = 0
+    p = 0
+    e = 0
+    week = w0 - 1
+    for week in range(w0, w1):
+        wend = float(week)
+        observer = week - 1.0  # when SimPy's observer scheduled its next wake-up
+        while e < len(ends) and ends[e] <= week:
+            t = ends[e]
+            q = p
+            while q < len(new_t) and new_t[q] < t:
+                q += 1
+            ev, g = advance(C, M, R, B, cal, w0, raw, words, blank_row, due, t, observer, wend,
+                               new_j[p:q], new_dest[p:q], new_t[p:q], new_env[p:q], new_cause[p:q],
+                               new_seeds[p:q], new_n3[p:q], new_born[p:q], new_edu[p:q],
+                               new_insured[p:q], accs)
+            events += ev
+            gone += g
+            p = q
+            acc = np.zeros(0)
+            for w in range(len(win_t)):
+                if win_t[w] == t:
+                    acc = accs[w]
+                    R.win_lo[w] = INF  # the window is closed: no more accumulating
+            row = indicators(C, n0 + p, M.unemployed, M.public, W.company, M.n_inst, W.syg, W.rf,
+                             t, t - W.window, W.need, acc, 30 * _WPY)
+            for x in range(7):
+                ind[e, x] = row[x]
+            e += 1
+            observer = t
+        q = p
+        while q < len(new_t) and new_t[q] < wend:
+            q += 1
+        ev, g = advance(C, M, R, B, cal, w0, raw, words, blank_row, due, wend, observer, wend,
+                           new_j[p:q], new_dest[p:q], new_t[p:q], new_env[p:q], new_cause[p:q],
+                           new_seeds[p:q], new_n3[p:q], new_born[p:q], new_edu[p:q],
+                           new_insured[p:q], accs)
+        events += ev
+        gone += g
+        p = q
+        # the week's flows (NumbaSimulation._flush_flows)
+        k = R.cells[0]
+        if k:
+            if nf + k > len(fw):
+                cap = 2 * (nf + k)
+                fw, fc, fv = _grown(fw, nf, cap), _grown(fc, nf, cap), _grown(fv, nf, cap)
+            nz = np.sort(R.cells[1: k + 1])
+            for x in range(k):
+                fw[nf + x] = week
+                fc[nf + x] = nz[x]
+                fv[nf + x] = flat[nz[x]]
+                flat[nz[x]] = 0
+            nf += k
+            R.cells[0] = 0
+        # the snapshot (VectorSimulation._snapshot)
+        for f in range(len(R.count)):
+            W.persons[week, f] = R.count[f]
+            W.fte[week, f] = R.area[f]
+            R.area[f] = R.count[f]
+        n = n0 + p
+        if week < W.last:  # places freed during the week go to the queue (_allocate)
+            free = W.capacity - R.in_use
+            serve = False
+            for q in range(len(free)):
+                if R.queued[q] > 0 and free[q] > 0:
+                    serve = True
+            if serve:
+                allocate(C, M, R, cal, w0, n, wend, free, wait[: n // 8])
+            for q in range(len(free)):
+                R.avail[q] = W.capacity[q] - R.in_use[q]
+        for q in range(len(R.in_use)):
+            W.usage[week, q, 0] = R.in_use[q]
+            W.usage[week, q, 1] = R.queued[q]
+        if n > 0 and gone / n > W.compact_share:
+            break
+    return week, events, gone, p, e, fw[:nf], fc[:nf], fv[:nf]
+
+
+@_driver
+def _grown(a, n, cap):
+    out = np.empty(cap, dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
 
 
 @_kernel
@@ -977,9 +1164,10 @@ def indicators(C, n, unemployed, public, company, n_inst, syg, rf, t, lo, need, 
 
 
 @_kernel
-def _grant(C, M, R, jw, inst, free, now):
+def _grant(C, M, R, cal, w0, jw, inst, free, now):
     """Places to the queue in order: each instrument's first ``free`` waiting citizens
-    start at ``now`` and draw their next event afresh (as SimPy's interrupt does)."""
+    start at ``now`` (a week's end) and draw their next event afresh (as SimPy's
+    interrupt does), marked in the calendar from the next week on."""
     for k in range(len(jw)):
         q = inst[k]
         if free[q] > 0:
@@ -988,10 +1176,11 @@ def _grant(C, M, R, jw, inst, free, now):
             i = jw[k]
             _start(C, M, R, i, now, q)
             schedule_one(C, M, i, now, now)
+            _mark(cal, w0, int(now) + 1, i, C.next_env[i])
 
 
 @_driver
-def allocate(C, M, R, n, now, free, words):
+def allocate(C, M, R, cal, w0, n, now, free, words):
     """VectorSimulation._allocate at a week boundary: the queue served first come, first
     served (by instrument, then offer time, then slot: its np.lexsort order).
 
@@ -1021,7 +1210,7 @@ def allocate(C, M, R, n, now, free, words):
     o = np.argsort(qa, kind="mergesort")  # stable sorts: slot, then time, then instrument
     jw, inst = jw[o], inst[o]
     o = np.argsort(inst, kind="mergesort")
-    _grant(C, M, R, jw[o], inst[o], free, now)
+    _grant(C, M, R, cal, w0, jw[o], inst[o], free, now)
 
 
 @_kernel

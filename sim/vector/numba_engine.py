@@ -31,6 +31,7 @@ from .engine import VectorSimulation, refuse_live_citizens
 
 LABEL = "vector (numba)"
 ARRIVAL_CHUNK_WEEKS = 52.0  # newcomers' attributes are drawn this far ahead
+SPAN_WEEKS = 26  # weeks run by one kernel call at most (the calendar's rows)
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0)
 _NONE = (_EMPTY_I, _EMPTY_I, _EMPTY_F, _EMPTY_F, _EMPTY_I, np.zeros((0, len(STREAMS)), dtype=np.uint64),
@@ -61,6 +62,7 @@ class NumbaSimulation(VectorSimulation):
         self.cells = np.zeros(self.flows_week.size + 1, dtype=np.int64)  # [n, cells used this week]
         self.B = kn.new_bins(self.recorder)  # episodes, binned by the kernel as they end
         self.due = np.empty(0, dtype=np.int64)
+        self.cal = np.zeros((0, 0), dtype=np.uint64)
         self.gone = 0  # slots of citizens who have left (state -1), for compaction
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
@@ -102,21 +104,67 @@ class NumbaSimulation(VectorSimulation):
             c.compact()
             self.gone = 0
 
-    def _advance(self, until: float, observer: float) -> None:
-        new = self._newcomer_batch(until)
-        c, rec = self.c, self.recorder
-        los = [lo for lo in self.windows.values()]
-        accs = [c.extra[lo] for lo in los]
-        pad = max(2, len(los)) - len(los)  # a fixed tuple length: one compiled variant
-        win_lo = np.array(los + [np.inf] * pad)
-        accs = tuple(accs + [np.zeros(1)] * pad)
-        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
-                   rec.starts, rec.waiting_starts, rec.exempt, win_lo)
-        events, gone, _ = kn.advance(
-            kn.pack_citizens(c), self.M, R, self.B, c._raw(), c.words(), c.blank_words(), self._due(c.n), c.n, float(until), float(observer),
-            float(self.wend), *new, accs)
-        self.events += events
-        self.gone += gone
+    def _weeks(self) -> None:
+        """VectorSimulation._weeks, a span of weeks per call of :func:`.kernel_numba.run_weeks`.
+
+        A span ends before a week in which a plan-indicator window opens (the kernel's
+        accumulators are fixed for a call), or earlier, after a week that leaves a
+        quarter of the slots empty (compacted here). A week's Python work cost as much
+        as a fifth of its events: a call per span instead of four per week.
+        """
+        c, m, rec, sc = self.c, self.m, self.recorder, self.scenario
+        W = kn.Weeks(rec.persons.reshape(self.weeks + 1, -1), rec.fte.reshape(self.weeks + 1, -1),
+                     rec.usage, m.capacity, m.company, m.index.get("sygedagpenge", -2),
+                     m.index.get("ressourceforloeb", -2), float(sc.long_term_window),
+                     float(sc.long_term_share * sc.long_term_window), numpy_engine.COMPACT_SHARE,
+                     self.weeks)
+        ends = list(self.year_ends)
+        week = 1
+        while week <= self.weeks:
+            self._open_windows(float(week))
+            stop = week + 1
+            while stop <= min(self.weeks, week + SPAN_WEEKS - 1) and not self._to_open(float(stop)):
+                stop += 1
+            n0 = c.n
+            new = self._newcomer_span(float(stop - 1))
+            wins = list(self.windows.items())
+            pad = max(2, len(wins)) - len(wins)  # a fixed tuple length: one compiled variant
+            win_t = np.array([t for t, _ in wins] + [np.nan] * pad)
+            accs = tuple([c.extra[lo] for _, lo in wins] + [np.zeros(1)] * pad)
+            R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
+                       self.cells, rec.starts, rec.waiting_starts, rec.exempt,
+                       np.array([lo for _, lo in wins] + [np.inf] * pad))
+            ind = np.zeros((len(ends), 7), dtype=np.int64)
+            wait = c.waiting[: c.capacity - c.capacity % 8].view(np.uint64)
+            last, events, self.gone, p, n_ends, fw, fc, fv = kn.run_weeks(
+                kn.pack_citizens(c), self.M, R, self.B, W, self._calendar(stop - week), c._raw(),
+                c.words(), c.blank_words(),
+                wait, self._due(c.n), n0, week, stop, self.gone, *new, accs, win_t,
+                np.array(ends[:], dtype=float), ind)
+            c.n = n0 + p  # slots of newcomers after the span's end are handed back
+            self.arr_next += p
+            self.events += events + p
+            self.created += p
+            if len(fw):
+                self.flow_cells.append((fw, fc, fv))
+            for k in range(n_ends):
+                t = ends.pop(0)
+                u30, lt, sick, comp, res, pub, pop = ind[k].tolist()
+                rec.indicator_row(self.calendar.date(t), t, under_30=u30, long_term=lt, sick_26=sick,
+                                  company=comp, ressourceforloeb=res, public=pub, population=pop)
+                c.extra.pop(self.windows.pop(t), None)
+            self.week, self.wend = last, float(last)
+            rec.open = last + 1
+            self._compact()
+            week = last + 1
+
+    def _calendar(self, weeks: int) -> np.ndarray:
+        """A span's calendar: a row of bits per week, a bit per slot (set: an event that
+        week), kept between spans."""
+        words = self.c.capacity // 64 + 1
+        if self.cal.shape[1] < words:
+            self.cal = np.zeros((SPAN_WEEKS, words), dtype=np.uint64)
+        return self.cal[:weeks]
 
     def _due(self, n: int) -> np.ndarray:
         """Room for the slots of a window's due citizens, kept between windows: a fresh
@@ -132,19 +180,6 @@ class NumbaSimulation(VectorSimulation):
         kn.close_episodes(kn.pack_citizens(self.c), self.M, self.B, self.c.n, float(self.horizon))
         kn.binned(self.B, self.recorder)
 
-    def _allocate(self, now: float) -> None:
-        """VectorSimulation._allocate with the queue served by the kernel."""
-        m = self.m
-        free = m.capacity - self.in_use
-        if (self.queued > 0).any() and (free[self.queued > 0] > 0).any():
-            R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
-                       self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt,
-                       _EMPTY_F)
-            c = self.c
-            words = c.waiting[: c.n - c.n % 8].view(np.uint64)
-            kn.allocate(kn.pack_citizens(c), self.M, R, c.n, float(now), free, words)
-        self.avail = m.capacity - self.in_use
-
     def _flush_flows(self) -> None:
         """The week's flows (a dense table the kernel counts into) kept as nonzero cells.
 
@@ -156,7 +191,7 @@ class NumbaSimulation(VectorSimulation):
         k = int(self.cells[0])
         if k:
             nz = np.sort(self.cells[1: k + 1])  # the cells the kernel used this week
-            self.flow_cells.append((self.week, nz, flat[nz]))
+            self.flow_cells.append((np.full(len(nz), self.week), nz, flat[nz]))
             flat[nz] = 0
             self.cells[0] = 0
 
@@ -164,7 +199,7 @@ class NumbaSimulation(VectorSimulation):
         if not self.flow_cells:
             return
         m = self.m
-        week = np.concatenate([np.full(len(nz), w) for w, nz, _ in self.flow_cells])
+        week = np.concatenate([w for w, _, _ in self.flow_cells])
         cell = np.concatenate([nz for _, nz, _ in self.flow_cells])
         n = np.concatenate([v for _, _, v in self.flow_cells])
         self.flow_cells = []
@@ -208,11 +243,12 @@ class NumbaSimulation(VectorSimulation):
         self.prep: dict[str, np.ndarray] = {}
         self.inflow_tables = None
 
-    def _newcomer_batch(self, until: float) -> tuple:
+    def _newcomer_span(self, until: float) -> tuple:
         """Newcomers arriving before ``until``, in slots with their streams and attributes.
 
         Returns (slots, state, time, SimPy clock, cause, stream seeds, attribute draws
-        made, born, education, insured) for :func:`.kernel_numba.advance`.
+        made, born, education, insured) for :func:`.kernel_numba.run_weeks`, which enters
+        them week by week (and writes the streams and attributes into their records).
         """
         i0 = self.arr_next
         i1 = int(np.searchsorted(self.arr_t, until, side="left"))
@@ -221,14 +257,9 @@ class NumbaSimulation(VectorSimulation):
         if i1 > self.prep_hi:
             hi = int(np.searchsorted(self.arr_t, until + ARRIVAL_CHUNK_WEEKS, side="left"))
             self._prepare(i0, max(hi, i1))
-        self.arr_next = i1
-        n = i1 - i0
-        self.events += n
-        self.created += n
-        j = self.c.allocate(n, blank=False)  # blanked by the kernel as they enter
+        j = self.c.allocate(i1 - i0, blank=False)  # blanked by the kernel as they enter
         a, b = i0 - self.prep_lo, i1 - self.prep_lo
         p = self.prep
-        # the kernel writes the streams and attributes into the slots (kernel_numba._enter_new)
         return (j.astype(np.int64), p["dest"][a:b], self.arr_t[i0:i1], self.arr_env[i0:i1],
                 p["cause"][a:b], p["seeds"][a:b], p["n3"][a:b], p["born"][a:b], p["edu"][a:b],
                 p["insured"][a:b])
