@@ -114,3 +114,20 @@ def test_the_calendar_gives_each_window_its_due_citizens_in_slot_order():
     last = w0 + weeks - 1
     assert not (left & (c.next_env < last)).any()  # every event of the span ran ...
     assert left[c.next_env == last].any()  # ... but ties its last observer leaves to the next
+
+
+def test_the_calendar_marks_nothing_past_its_span():
+    """An event drawn in a span's last week for that week's end (run after its observer,
+    or at a place granted then) belongs to the next span: no bit beyond the rows."""
+    from sim.vector.state import Citizens
+
+    c = Citizens(64, 1, records=True)
+    c.allocate(64)
+    c.next_env[:] = np.inf
+    buf = np.zeros((5, 2), dtype=np.uint64)
+    cal = buf[:4]  # weeks 10..13; the row past them is the span's neighbour in memory
+    for env in (13.0, 12.5, 13.2, np.inf):
+        kn._mark(cal, 10, 14, 3, env)  # marked from week 14 on: after the span
+    assert not buf.any()
+    kn._mark(cal, 10, 12, 3, 12.5)
+    assert buf[3, 0] == 1 << 3 and buf.sum() == 1 << 3

@@ -881,8 +881,9 @@ def _mark(cal, w0, week, i, env):
     before ``week``); none past the span (the next span's calendar is built afresh)."""
     if env > w0 + cal.shape[0] - 1:  # run after the span, or never (+inf)
         return
-    wk = max(int(math.ceil(env)), week)
-    cal[wk - w0, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    r = max(int(math.ceil(env)), week) - w0
+    if r < cal.shape[0]:
+        cal[r, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
 
 
 @_kernel
