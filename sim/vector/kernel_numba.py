@@ -792,9 +792,18 @@ def _events(C, M, R, B, raw, j, wend, accs, offers):
     st = M.strides
     for k in range(min(AHEAD, len(j))):
         _fetch_record(raw, j[k])
+    K = M.tab_cum.shape[1]
     for k in range(len(j)):
         if k + AHEAD < len(j):
             _fetch_record(raw, j[k + AHEAD])
+        if k + 2 < len(j):  # its record has arrived by now: the hazard row it will read
+            h = j[k + 2]
+            if C.kind[h] == HAZARD:
+                row = (C.state[h] * st[0] + C.fire_band[h] * st[1] + C.age[h] * st[2]
+                       + C.edu[h] * st[3] + C.insured[h] * st[4] + C.fire_cycle[h] * st[5] + C.effect[h])
+                _prefetch(M.tab_cum, row * K * 8)
+                _prefetch(M.tab_dest, row * K * 2)
+                _prefetch(M.tab_cause, row * K * 2)
         i = j[k]
         t = C.next_t[i]
         kind = C.kind[i]
