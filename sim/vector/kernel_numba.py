@@ -68,7 +68,7 @@ Mod = namedtuple("Mod", [
     # entry redirects
     "red_start", "red_below", "red_edu_ok", "red_map", "red_has",
     # rules (index n_rules in the branch tables = the pension)
-    "rule_clock", "rule_by_entry", "rule_in_state", "rule_col",
+    "rule_clock", "rule_by_entry", "rule_in_state", "rule_col", "state_rules", "state_drawn",
     "limit_starts", "limit_values", "seg", "seg_n",
     "then_starts", "then_cum", "then_dest", "then_len", "rule_cause", "has_pension",
     "drawn_w", "drawn_p",
@@ -178,6 +178,11 @@ def pack_model(m) -> Mod:
         rule_clock=np.array([CLOCKS[r.clock] for r in rules] + [0], dtype=np.int64),
         rule_by_entry=np.array([r.by_entry for r in rules] + [False], dtype=np.bool_),
         rule_in_state=_pad([r.in_state for r in rules], S, False, np.bool_),
+        # per state the rules that apply in it (all, and those of drawn lengths), -1 after
+        state_rules=_pad([[r.index for r in rules if r.in_state[s]] for s in range(S)],
+                         len(rules), -1, np.int64),
+        state_drawn=_pad([[r.index for r in rules if r.in_state[s] and r.clock == "drawn_weeks"]
+                          for s in range(S)], len(rules), -1, np.int64),
         rule_col=np.array([r.drawn_col for r in rules] + [-1], dtype=np.int64),
         limit_starts=_pad([r.limit_starts for r in rules], max([len(r.limit_starts) for r in rules] + [1]),
                           INF, float),
@@ -407,8 +412,10 @@ def _deadlines(C, M, i, now):
     rule = -1
     s = C.state[i]
     done = C.done[i]
-    for r in range(len(M.rule_in_state)):
-        if M.rule_in_state[r, s] and (done >> r) & 1 == 0:
+    for r in M.state_rules[s]:
+        if r < 0:
+            break
+        if (done >> r) & 1 == 0:
             t = _rule_time(C, M, r, i, now)
             if t < best:
                 best = t
@@ -540,9 +547,10 @@ def _begin(C, M, R, i, s, t, ent, src, cause):
 @_inline
 def _draw_lengths(C, M, i, s, elapsed):
     """Lengths of the drawn-length rules of ``s``, longer than ``elapsed`` weeks."""
-    for r in range(len(M.rule_in_state)):
-        if M.rule_clock[r] == DRAWN and M.rule_in_state[r, s]:
-            C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), elapsed)
+    for r in M.state_drawn[s]:
+        if r < 0:
+            break
+        C.drawn[i, M.rule_col[r]] = _draw_length(M, r, _uniform(C.seed1, C.n1, i), elapsed)
 
 
 @_inline

@@ -86,14 +86,14 @@ class NumbaSimulation(VectorSimulation):
         if elapsed is None:
             return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week, prior=prior)
         prior = np.zeros(len(j)) if prior is None else np.asarray(prior, dtype=float)
-        causes = np.unique(np.asarray(cause))
-        if len(causes) != 1 or (np.asarray(src) != -1).any() or week != self.week:
+        cause = np.asarray(cause)
+        if not len(cause) or (cause != cause[0]).any() or (np.asarray(src) != -1).any() or week != self.week:
             raise AssertionError("an initial population enters from nowhere, one cause, this week")
         R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                    self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt, _EMPTY_F)
         self.gone += kn.enter_initial(kn.pack_citizens(self.c), self.M, R, np.asarray(j, dtype=np.int64),
                                       np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float),
-                                      np.asarray(elapsed, dtype=float), prior, int(causes[0]),
+                                      np.asarray(elapsed, dtype=float), prior, int(cause[0]),
                                       float(self.wend))
         self._flush_flows()  # booked to this week (0), as the NumPy engine books them
 
