@@ -138,9 +138,11 @@ def test_compaction_does_not_change_results(baseline, simulate, monkeypatch):
         original(self)
 
     monkeypatch.setattr(state.Citizens, "compact", spy)
-    import sim.vector.engine as engine
+    from sim.vector.engine import VectorSimulation
+    from sim.vector.numba_engine import NumbaSimulation
 
-    monkeypatch.setattr(engine, "COMPACT_SHARE", 0.0)  # compact every week
+    for engine in (VectorSimulation, NumbaSimulation):
+        monkeypatch.setattr(engine, "COMPACT_SHARE", 0.0)  # compact every week
     b = simulate(small, years=1, seed=4).recorder
     assert len(calls) > 40
     assert (a.persons == b.persons).all() and a.flows == b.flows

@@ -76,6 +76,7 @@ class VectorSimulation:
     """One replication of a scenario on arrays."""
 
     RECORDS = False  # citizens as separate columns (state.Citizens); the kernel uses records
+    COMPACT_SHARE = COMPACT_SHARE  # compact when this share of the slots has left
 
     def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0) -> None:
         self.scenario = scenario
@@ -171,9 +172,9 @@ class VectorSimulation:
             self._compact()
 
     def _compact(self) -> None:
-        """Drop the citizens who have left once they hold a quarter of the slots."""
+        """Drop the citizens who have left once they hold :attr:`COMPACT_SHARE` of the slots."""
         c = self.c
-        if c.n > 0 and (c.state[: c.n] < 0).mean() > COMPACT_SHARE:
+        if c.n > 0 and (c.state[: c.n] < 0).mean() > self.COMPACT_SHARE:
             c.compact()
 
     def _advance(self, until: float, observer: float) -> None:

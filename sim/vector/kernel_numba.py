@@ -1036,7 +1036,7 @@ def run_weeks(C, M, R, B, W, cal, raw, words, blank_row, wait, due, n0, w0, w1, 
     flows kept as (week, cell, persons), the snapshot (``W.persons``, ``W.fte``), the
     queue for places (:func:`allocate`, not after the last week) and the places in use.
     The caller ends a span where an indicator window opens (``accs`` is fixed for the
-    call), and the call stops after a week that leaves :data:`.engine.COMPACT_SHARE`
+    call), and the call stops after a week that leaves ``W.compact_share``
     of the slots empty, for the caller to compact.
 
     The newcomers of the span sit in slots ``n0 ..`` in arrival order (allocated, not
