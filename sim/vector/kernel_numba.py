@@ -1242,45 +1242,50 @@ def simpy_clock(tt, env):
 
 @_kernel
 def enter_initial(C, M, R, j, dest, t, elapsed, prior, cause, wend):
-    """VectorSimulation._enter for the initial population (``new``, an ``elapsed`` spell).
+    """:func:`enter_one_initial` for citizens ``j``; returns how many left at once."""
+    gone = 0
+    for k in range(len(j)):
+        gone += enter_one_initial(C, M, R, j[k], dest[k], t[k], elapsed[k], prior[k], cause, wend)
+    return gone
 
-    As :func:`_enter`, and: the spell began ``elapsed`` weeks before ``t``; time on
+
+@_inline
+def enter_one_initial(C, M, R, i, dest, now, elapsed, prior, cause, wend):
+    """VectorSimulation._enter for a citizen of the initial population (``new``, an
+    ``elapsed`` spell).
+
+    As :func:`_enter`, and: the spell began ``elapsed`` weeks before ``now``; time on
     support counts from then; dagpenge used is reset; drawn rule lengths exceed the
     time elapsed; rules whose limit passed are marked done (_mark_extended); an offer
     whose first week passed comes after a uniform share of the repeat interval
     (_start_initial); ``prior`` weeks of unemployment before the spell (drawn) count;
-    then the first event is drawn (VectorSimulation._schedule from ``t``, the SimPy
-    clock at ``t`` too). Returns how many left at once (redirected outside).
+    then the first event is drawn (VectorSimulation._schedule from ``now``, the SimPy
+    clock at ``now`` too). Returns 1 if the citizen left at once (redirected outside).
     """
-    gone = 0
-    for k in range(len(j)):
-        i = j[k]
-        now = t[k]
-        s = _redirected(C, M, i, dest[k], now)
-        a = _arrive(C, M, i, now)
-        ent = now - elapsed[k]
-        if _begin(C, M, R, i, s, now, ent, -1, cause):
-            gone += 1
-            continue
-        _counts(M, R, s, a, now, 1, wend)
-        if s == M.dagpenge:
-            C.insured[i] = 1
-            C.dp_used[i] = 0.0
-        if M.unemployed[s]:
-            C.unemp_open[i] = ent - (M.prior_unemployed[s] + prior[k])  # drawn weeks before the spell
-        _draw_lengths(C, M, i, s, now - ent)
-        for r in range(len(M.rule_in_state)):  # _mark_extended
-            if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
-                by = ent if M.rule_by_entry[r] else now  # a limit dated by entry: the spell's
-                if now - ent >= M.limit_values[r, _at(M.limit_starts[r], by)]:
-                    C.done[i] |= np.int64(1) << np.int64(r)
-        _deadlines(C, M, i, now)
-        _on_entry(C, M, i, s, now)
-        if M.pol_has[s] and ent + M.first_values[s, _at(M.first_starts[s], ent), a] < now:
-            rep = _repeat(M, s, now)
-            nxt = INF
-            if rep > 0:
-                nxt = now + _uniform(C.seed2, C.n2, i) * rep
-            _next_offer(C, i, now, nxt)
-        schedule_one(C, M, i, now, now)  # the first event, while the record is in the cache
-    return gone
+    s = _redirected(C, M, i, dest, now)
+    a = _arrive(C, M, i, now)
+    ent = now - elapsed
+    if _begin(C, M, R, i, s, now, ent, -1, cause):
+        return 1
+    _counts(M, R, s, a, now, 1, wend)
+    if s == M.dagpenge:
+        C.insured[i] = 1
+        C.dp_used[i] = 0.0
+    if M.unemployed[s]:
+        C.unemp_open[i] = ent - (M.prior_unemployed[s] + prior)  # drawn weeks before the spell
+    _draw_lengths(C, M, i, s, now - ent)
+    for r in range(len(M.rule_in_state)):  # _mark_extended
+        if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
+            by = ent if M.rule_by_entry[r] else now  # a limit dated by entry: the spell's
+            if now - ent >= M.limit_values[r, _at(M.limit_starts[r], by)]:
+                C.done[i] |= np.int64(1) << np.int64(r)
+    _deadlines(C, M, i, now)
+    _on_entry(C, M, i, s, now)
+    if M.pol_has[s] and ent + M.first_values[s, _at(M.first_starts[s], ent), a] < now:
+        rep = _repeat(M, s, now)
+        nxt = INF
+        if rep > 0:
+            nxt = now + _uniform(C.seed2, C.n2, i) * rep
+        _next_offer(C, i, now, nxt)
+    schedule_one(C, M, i, now, now)  # the first event, while the record is in the cache
+    return 0

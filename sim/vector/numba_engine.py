@@ -1,15 +1,15 @@
 """The vector engine with its per-event work compiled (``--engine vector`` when Numba imports).
 
-:class:`NumbaSimulation` is :class:`~.engine.VectorSimulation` with the week window
-(newcomers entering, every event before the window's end, batch after batch) handed
-to :func:`.kernel_numba.advance`; the initial population's entry and first events to
-:func:`.kernel_numba.enter_initial`, the weekly queue for places to
-:func:`.kernel_numba.allocate`, the plan indicators to :func:`.kernel_numba.indicators`,
-and the people's draws (initial stock, newcomers) to :mod:`.people_numba`. Each episode
-(a spell on public support, a programme) is binned into the weeks it spans by the
-kernel as it ends (:func:`.kernel_numba._bin`, the arithmetic of
-:func:`sim.recorder.bin_intervals`). The week loop, snapshots and compaction stay in
-the NumPy engine's code, so both variants share it and record into the same
+:class:`NumbaSimulation` is :class:`~.engine.VectorSimulation` with the week loop handed
+to :func:`.kernel_numba.run_weeks`, a span of weeks per call (per week: the year end's
+plan indicators, the week windows of :func:`.kernel_numba.advance` with newcomers
+entering and every event, batch after batch, the flows, the snapshot, the queue for
+places of :func:`.kernel_numba.allocate`). The people are drawn by :mod:`.people_numba`;
+the initial stock enters as it is drawn (:func:`.kernel_numba.enter_one_initial`, which
+draws the first events too). Each episode (a spell on public support, a programme) is
+binned into the weeks it spans by the kernel as it ends (:func:`.kernel_numba._bin`,
+the arithmetic of :func:`sim.recorder.bin_intervals`). Compaction and the run's set-up
+and end stay in the NumPy engine's code, and both variants record into the same
 :class:`Recorder`.
 
 Newcomers' streams and attributes are drawn a year of arrivals at a time (one pass
@@ -72,34 +72,18 @@ class NumbaSimulation(VectorSimulation):
 
     # -- hooks into VectorSimulation ------------------------------------------------------------
     def _populate(self) -> None:
-        """VectorSimulation._populate with the draws made by :mod:`.people_numba`."""
+        """VectorSimulation._populate: the stock drawn and entered by :mod:`.people_numba`
+        (each citizen as it is drawn, through the kernel's ``enter_one_initial``, which
+        also draws its first event)."""
         c, m = self.c, self.m
         total = sum(int(round(v * self.scenario.scale)) for v in self.scenario.stocks.values())
         ids = c.allocate(total, blank=False)  # blanked by the draw
-        S, elapsed, prior = people_numba.draw_stock(c, kn.pack_citizens(c), m, self.scenario, self.rep_key,
-                                               ids, self._elapsed_cdf)
-        self.created = total
-        zero = np.zeros(total)
-        # entered and their first events drawn by the kernel (enter_initial)
-        self._enter(ids, S, zero, np.full(total, m.cause_id["initial"]), np.full(total, -1),
-                    new=True, elapsed=elapsed, week=0, prior=prior)
-
-    def _enter(self, j, s, t, cause, src, new=False, elapsed=None, week=None, prior=None) -> None:
-        """The initial population (an elapsed spell) enters through the kernel, which draws
-        their first events too; the NumPy engine's _enter otherwise (the kernel handles
-        every later entry itself)."""
-        if elapsed is None:
-            return super()._enter(j, s, t, cause, src, new=new, elapsed=elapsed, week=week, prior=prior)
-        prior = np.zeros(len(j)) if prior is None else np.asarray(prior, dtype=float)
-        cause = np.asarray(cause)
-        if not len(cause) or (cause != cause[0]).any() or (np.asarray(src) != -1).any() or week != self.week:
-            raise AssertionError("an initial population enters from nowhere, one cause, this week")
         R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
                    self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt, _EMPTY_F)
-        self.gone += kn.enter_initial(kn.pack_citizens(self.c), self.M, R, np.asarray(j, dtype=np.int64),
-                                      np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float),
-                                      np.asarray(elapsed, dtype=float), prior, int(cause[0]),
-                                      float(self.wend))
+        self.gone += people_numba.draw_stock(c, kn.pack_citizens(c), m, self.scenario, self.rep_key, ids,
+                                             self._elapsed_cdf, self.M, R, m.cause_id["initial"],
+                                             float(self.wend))
+        self.created = total
         self._flush_flows()  # booked to this week (0), as the NumPy engine books them
 
     def _compact(self) -> None:

@@ -27,7 +27,8 @@ import numpy as np
 
 from ..calendar import WEEKS_PER_YEAR
 from ..population import INITIAL_DRAWS, MAX_ELAPSED_WEEKS, age_range
-from .kernel_numba import _GOLDEN, _count_le, _inline, _kernel, _mix, _nth, blank
+from . import kernel_numba as kn
+from .kernel_numba import _GOLDEN, _count_le, _inline, _kernel, _mix, _nth, blank, enter_one_initial
 from ..rng import inflow_key
 from .rng import _KEYS
 
@@ -93,13 +94,16 @@ def stock_tables(m, scenario) -> Stock:
     return tables
 
 
-def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple[np.ndarray, ...]:
-    """Draw the initial stock into slots ``ids`` (consecutive, allocated without blanking):
-    blank records with their streams, the attribute stream's counter, birth, education
-    and a-kasse.
+def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf, M, R, cause: int,
+               wend: float) -> int:
+    """Draw the initial stock into slots ``ids`` (consecutive, allocated without blanking)
+    and enter it: blank records with their streams, the attribute stream's counter,
+    birth, education and a-kasse, then :func:`.kernel_numba.enter_one_initial` at time 0
+    (``M``, ``R``, ``cause``, ``wend`` as :func:`.kernel_numba.enter_initial` takes them),
+    while the record is in the cache.
 
     ``cdf(state, band, edu, insured)`` is the engine's cached :func:`elapsed_cdf`.
-    Returns (model state, elapsed weeks, prior unemployed weeks) per slot.
+    Returns how many left at once (redirected outside).
     """
     T = stock_tables(m, scenario)
     sizes = np.array([int(round(v * scenario.scale)) for v in scenario.stocks.values()], dtype=np.int64)
@@ -108,14 +112,16 @@ def draw_stock(c, cit, m, scenario, rep_key: int, ids: np.ndarray, cdf) -> tuple
     first = int(ids[0]) if n else 0
     names = list(scenario.stocks)
     stock, later = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    k = _draw(cit, T, c.words(), c.blank_words(), sizes, first, np.uint64(rep_key), S, stock, elapsed,
-              prior, later)
-    if k:  # strata met for the first time: their CDFs, then those citizens' spells
+    k, gone = _draw(cit, T, c.words(), c.blank_words(), sizes, first, np.uint64(rep_key), S, stock, elapsed,
+                    prior, later, M, R, cause, wend)
+    if k:  # strata met for the first time: their CDFs, then those citizens' spells and entry
         for st, b, e, ins in zip(*np.nonzero(T.need)):
             T.cdf[st, b, e, ins] = cdf(names[st], int(b), int(e), int(ins))
         T.need[:] = False
-        _draw_later(cit, T, first, stock, elapsed, later[:k])
-    return S, elapsed, prior
+        p = later[:k]
+        _draw_later(cit, T, first, stock, elapsed, p)
+        gone += kn.enter_initial(cit, M, R, first + p, S[p], np.zeros(k), elapsed[p], prior[p], cause, wend)
+    return gone
 
 
 @_inline
@@ -126,11 +132,13 @@ def _pick(cum, length, last, u):
 
 
 @_kernel
-def _draw(C, T, words, blank_row, sizes, first, rep_key, S, stock, elapsed, prior, later):
-    """One pass over the stock, each record blanked first. A citizen whose stratum lacks
-    its CDF (marked in T.need) is noted in ``later``; returns how many were."""
+def _draw(C, T, words, blank_row, sizes, first, rep_key, S, stock, elapsed, prior, later, M, R, cause, wend):
+    """One pass over the stock, each record blanked first, each citizen entered once drawn.
+    A citizen whose stratum lacks its CDF (marked in T.need) is noted in ``later`` and
+    not entered yet; returns (how many were, how many left at once)."""
     k = 0
     p = 0
+    gone = 0
     for st in range(len(sizes)):
         for _ in range(sizes[st]):
             i = first + p
@@ -156,12 +164,14 @@ def _draw(C, T, words, blank_row, sizes, first, rep_key, S, stock, elapsed, prio
             C.insured[i] = ins
             S[p] = T.state[st]
             stock[p] = st
-            if not _elapsed(T, st, band, edu, ins, seed, elapsed, p):
+            if _elapsed(T, st, band, edu, ins, seed, elapsed, p):
+                gone += enter_one_initial(C, M, R, i, S[p], 0.0, elapsed[p], prior[p], cause, wend)
+            else:
                 T.need[st, band, edu, ins] = True
                 later[k] = p
                 k += 1
             p += 1
-    return k
+    return k, gone
 
 
 @_inline
