@@ -792,18 +792,24 @@ def _events(C, M, R, B, raw, j, wend, accs, offers):
     in ``offers`` for after them, as the NumPy engine serves them (a place freed by a
     move in this batch is not yet free). Returns (citizens who left the model, offers).
 
-    The citizens sit at scattered slots, last touched weeks ago: each record is asked
-    for :data:`AHEAD` events before its turn, so its misses overlap the events before.
+    The citizens sit at scattered slots, last touched weeks ago: each record (and the
+    citizen's entries of the scanned columns its next draw writes) is asked for
+    :data:`AHEAD` events before its turn, so its misses overlap the events before.
     """
     gone = 0
     n_off = 0
     st = M.strides
     for k in range(min(AHEAD, len(j))):
         _fetch_record(raw, j[k])
+        _prefetch(C.next_env, j[k] * 8)
+        _prefetch(C.sched_now, j[k] * 8)
     K = M.tab_cum.shape[1]
     for k in range(len(j)):
         if k + AHEAD < len(j):
-            _fetch_record(raw, j[k + AHEAD])
+            a = j[k + AHEAD]
+            _fetch_record(raw, a)
+            _prefetch(C.next_env, a * 8)  # the scanned columns it will write
+            _prefetch(C.sched_now, a * 8)
         if k + 2 < len(j):  # its record has arrived by now: the hazard row it will read
             h = j[k + 2]
             if C.kind[h] == HAZARD:
