@@ -810,6 +810,9 @@ def _events(C, M, R, B, raw, j, wend, accs, offers):
             _fetch_record(raw, a)
             _prefetch(C.next_env, a * 8)  # the scanned columns it will write
             _prefetch(C.sched_now, a * 8)
+            for w in range(len(accs)):  # open indicator windows: unemployment leaving
+                if a < len(accs[w]):
+                    _prefetch(accs[w], a * 8)
         if k + 2 < len(j):  # its record has arrived by now: the hazard row it will read
             h = j[k + 2]
             if C.kind[h] == HAZARD:
