@@ -933,23 +933,29 @@ def _select(C, cal, w0, week, until, observer, out):
     row = cal[week - w0]
     main = until == week  # else a year end inside the week: later events stay marked
     nxt = week - w0 + 1
-    cnt = 0
-    for w in range(len(row)):
+    m = 0
+    for w in range(len(row)):  # the marked slots, in order
         x = row[w]
-        keep = np.uint64(0)
         while x:
-            b = trailing_zeros(x)
+            out[m] = (w << 6) + trailing_zeros(x)
+            m += 1
             x &= x - np.uint64(1)
-            i = (w << 6) + b
-            env = C.next_env[i]
-            if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
-                out[cnt] = i
-                cnt += 1
-            elif not main and env <= week:
-                keep |= np.uint64(1) << np.uint64(b)
-            elif main and env == until and nxt < cal.shape[0]:
-                cal[nxt, w] |= np.uint64(1) << np.uint64(b)
-        row[w] = keep
+        row[w] = 0
+    cnt = 0
+    for k in range(m):  # their times, asked for ahead (scattered over two long columns)
+        if k + 16 < m:
+            _prefetch(C.next_env, out[k + 16] * 8)
+            _prefetch(C.sched_now, out[k + 16] * 8)
+        i = out[k]
+        env = C.next_env[i]
+        bit = np.uint64(1) << np.uint64(i & 63)
+        if env <= until and (env < until or C.sched_now[i] < observer or C.sched_now[i] == 0.0):
+            out[cnt] = i
+            cnt += 1
+        elif not main and env <= week:
+            row[i >> 6] |= bit
+        elif main and env == until and nxt < cal.shape[0]:
+            cal[nxt, i >> 6] |= bit
     return cnt
 
 
