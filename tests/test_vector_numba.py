@@ -131,3 +131,21 @@ def test_the_calendar_marks_nothing_past_its_span():
     assert not buf.any()
     kn._mark(cal, 10, 12, 3, 12.5)
     assert buf[3, 0] == 1 << 3 and buf.sum() == 1 << 3
+
+
+@pytest.mark.parametrize("n", [40, 400])
+def test_offers_are_served_by_instrument_then_time_then_batch_order(n):
+    """kn.service_order against np.lexsort, with short runs per instrument (insertion
+    sort) and long ones (merge sort), and ties in time."""
+    gen = np.random.default_rng(n)
+    group = gen.integers(0, 3, n)
+    inst = gen.integers(0, 4, n)
+    ot = np.round(gen.uniform(10.0, 11.0, n), 1)  # many equal times
+    first = np.empty(5, dtype=np.int64)
+    for g in (1, 2):
+        order = np.empty(n, dtype=np.int64)
+        m = kn.service_order(group, g, inst, ot, first, order)
+        idx = np.flatnonzero(group == g)
+        np.testing.assert_array_equal(order[:m], idx[np.lexsort((ot[idx], inst[idx]))])
+    longest = np.bincount(inst[group == 2]).max()
+    assert longest > kn.SHORT if n == 400 else longest <= kn.SHORT  # both sorts were used

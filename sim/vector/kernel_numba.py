@@ -706,16 +706,74 @@ def _serve(C, M, R, oj, ot, inst, order):
 @_driver
 def _offers(C, M, R, oj, ot):
     """Offers of a batch: handovers first, then the job centre's offers
-    (VectorSimulation._on_offer), each served by instrument then offer time
-    (np.lexsort((t, inst)) in VectorSimulation._request)."""
-    inst = np.empty(len(oj), dtype=np.int64)
-    group = np.empty(len(oj), dtype=np.int64)
+    (VectorSimulation._on_offer), each served by instrument then offer time, ties in
+    batch order (np.lexsort((t, inst)) in VectorSimulation._request): a counting sort by
+    instrument, then each instrument's few offers by time."""
+    n = len(oj)
+    inst = np.empty(n, dtype=np.int64)
+    group = np.empty(n, dtype=np.int64)
     _offer_draws(C, M, R, oj, ot, inst, group)
+    order = np.empty(n, dtype=np.int64)
+    first = np.empty(M.n_inst + 1, dtype=np.int64)
     for g in (1, 2):
-        idx = np.flatnonzero(group == g)
-        if len(idx):
-            by_t = idx[np.argsort(ot[idx], kind="mergesort")]
-            _serve(C, M, R, oj, ot, inst, by_t[np.argsort(inst[by_t], kind="mergesort")])
+        m = service_order(group, g, inst, ot, first, order)
+        if m:
+            _serve(C, M, R, oj, ot, inst, order[:m])
+
+
+SHORT = 32  # an instrument's offers in a batch sorted by insertion up to this many
+
+
+@_driver
+def service_order(group, g, inst, ot, first, order):
+    """The offers of ``group`` ``g`` in the order places are served: by instrument, then
+    offer time, ties in batch order (np.lexsort((ot, inst)) of those offers), into
+    ``order``; returns how many. ``first`` has room for one more than the instruments."""
+    m = _by_instrument(group, g, inst, first, order)
+    a = 0
+    for q in range(len(first) - 1):
+        b = first[q]
+        if b - a > SHORT:
+            seg = order[a:b]
+            order[a:b] = seg[np.argsort(ot[seg], kind="mergesort")]
+        else:
+            _by_time(ot, order[a:b])
+        a = b
+    return m
+
+
+@_kernel
+def _by_instrument(group, g, inst, first, order):
+    """The offers of ``group`` ``g`` into ``order`` by instrument, in batch order within
+    one (a counting sort: stable); ``first[q]`` ends up at the end of instrument ``q``'s
+    run. Returns how many."""
+    first[:] = 0
+    m = 0
+    for k in range(len(group)):
+        if group[k] == g:
+            first[inst[k] + 1] += 1
+            m += 1
+    for q in range(1, len(first)):
+        first[q] += first[q - 1]
+    for k in range(len(group)):
+        if group[k] == g:
+            q = inst[k]
+            order[first[q]] = k
+            first[q] += 1
+    return m
+
+
+@_kernel
+def _by_time(ot, order):
+    """``order`` by offer time, ties in their order (an insertion sort: stable)."""
+    for a in range(1, len(order)):
+        k = order[a]
+        t = ot[k]
+        b = a - 1
+        while b >= 0 and ot[order[b]] > t:
+            order[b + 1] = order[b]
+            b -= 1
+        order[b + 1] = k
 
 
 @_inline
