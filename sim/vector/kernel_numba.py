@@ -1136,16 +1136,11 @@ def run_weeks(C, M, R, B, W, cal, raw, words, blank_row, wait, due, n0, w0, w1, 
         observer = week - 1.0  # when SimPy's observer scheduled its next wake-up
         while e < len(ends) and ends[e] <= week:
             t = ends[e]
-            q = p
-            while q < len(new_t) and new_t[q] < t:
-                q += 1
-            ev, g = advance(C, M, R, B, cal, w0, raw, words, blank_row, due, t, observer, wend,
-                               new_j[p:q], new_dest[p:q], new_t[p:q], new_env[p:q], new_cause[p:q],
-                               new_seeds[p:q], new_n3[p:q], new_born[p:q], new_edu[p:q],
-                               new_insured[p:q], accs)
+            ev, g, p = _window(C, M, R, B, cal, w0, raw, words, blank_row, due, t, observer, wend, p, new_j,
+                               new_dest, new_t, new_env, new_cause, new_seeds, new_n3, new_born, new_edu,
+                               new_insured, accs)
             events += ev
             gone += g
-            p = q
             acc = np.zeros(0)
             for w in range(len(win_t)):
                 if win_t[w] == t:
@@ -1157,16 +1152,11 @@ def run_weeks(C, M, R, B, W, cal, raw, words, blank_row, wait, due, n0, w0, w1, 
                 ind[e, x] = row[x]
             e += 1
             observer = t
-        q = p
-        while q < len(new_t) and new_t[q] < wend:
-            q += 1
-        ev, g = advance(C, M, R, B, cal, w0, raw, words, blank_row, due, wend, observer, wend,
-                           new_j[p:q], new_dest[p:q], new_t[p:q], new_env[p:q], new_cause[p:q],
-                           new_seeds[p:q], new_n3[p:q], new_born[p:q], new_edu[p:q],
-                           new_insured[p:q], accs)
+        ev, g, p = _window(C, M, R, B, cal, w0, raw, words, blank_row, due, wend, observer, wend, p, new_j,
+                           new_dest, new_t, new_env, new_cause, new_seeds, new_n3, new_born, new_edu,
+                           new_insured, accs)
         events += ev
         gone += g
-        p = q
         # the week's flows (NumbaSimulation._flush_flows)
         k = R.cells[0]
         if k:
@@ -1203,6 +1193,20 @@ def run_weeks(C, M, R, B, W, cal, raw, words, blank_row, wait, due, n0, w0, w1, 
         if n > 0 and gone / n > W.compact_share:
             break
     return week, events, gone, p, e, fw[:nf], fc[:nf], fv[:nf]
+
+
+@_driver
+def _window(C, M, R, B, cal, w0, raw, words, blank_row, due, until, observer, wend, p, new_j, new_dest, new_t,
+            new_env, new_cause, new_seeds, new_n3, new_born, new_edu, new_insured, accs):
+    """:func:`advance` for the window ending at ``until``, with the span's newcomers from
+    ``p`` on that arrive before it. Returns (events, citizens gone, newcomers entered)."""
+    q = p
+    while q < len(new_t) and new_t[q] < until:
+        q += 1
+    ev, g = advance(C, M, R, B, cal, w0, raw, words, blank_row, due, until, observer, wend, new_j[p:q],
+                    new_dest[p:q], new_t[p:q], new_env[p:q], new_cause[p:q], new_seeds[p:q], new_n3[p:q],
+                    new_born[p:q], new_edu[p:q], new_insured[p:q], accs)
+    return ev, g, q
 
 
 @_driver
