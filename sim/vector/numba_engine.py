@@ -24,7 +24,6 @@ from ..calendar import WEEKS_PER_YEAR
 from ..engine import RunResult
 from ..rng import STREAMS
 from ..spec import Scenario
-from . import engine as numpy_engine
 from . import people_numba
 from . import kernel_numba as kn
 from .engine import VectorSimulation, refuse_live_citizens
@@ -97,9 +96,10 @@ class NumbaSimulation(VectorSimulation):
         """VectorSimulation._weeks, a span of weeks per call of :func:`.kernel_numba.run_weeks`.
 
         A span ends before a week in which a plan-indicator window opens (the kernel's
-        accumulators are fixed for a call), or earlier, after a week that leaves a
-        quarter of the slots empty (compacted here). A week's Python work cost as much
-        as a fifth of its events: a call per span instead of four per week.
+        accumulators are fixed for a call), after :data:`SPAN_WEEKS` (the calendar's
+        rows), or after a week that leaves :attr:`COMPACT_SHARE` of the slots empty
+        (compacted here). A week's Python and calls had cost a seventh of a
+        replication: a call per span instead of four per week.
         """
         c, m, rec, sc = self.c, self.m, self.recorder, self.scenario
         W = kn.Weeks(rec.persons.reshape(self.weeks + 1, -1), rec.fte.reshape(self.weeks + 1, -1),
