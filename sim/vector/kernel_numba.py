@@ -68,7 +68,7 @@ Mod = namedtuple("Mod", [
     # entry redirects
     "red_start", "red_below", "red_edu_ok", "red_map", "red_has",
     # rules (index n_rules in the branch tables = the pension)
-    "rule_clock", "rule_by_entry", "rule_in_state", "rule_col", "state_rules", "state_drawn",
+    "rule_clock", "rule_by_entry", "rule_col", "state_rules", "state_drawn",
     "limit_starts", "limit_values", "seg", "seg_n",
     "then_starts", "then_cum", "then_dest", "then_len", "rule_cause", "has_pension",
     "drawn_w", "drawn_p",
@@ -177,7 +177,6 @@ def pack_model(m) -> Mod:
         red_has=_pad([r[4] for r in reds], S, False, np.bool_),
         rule_clock=np.array([CLOCKS[r.clock] for r in rules] + [0], dtype=np.int64),
         rule_by_entry=np.array([r.by_entry for r in rules] + [False], dtype=np.bool_),
-        rule_in_state=_pad([r.in_state for r in rules], S, False, np.bool_),
         # per state the rules that apply in it (all, and those of drawn lengths), -1 after
         state_rules=_pad([[r.index for r in rules if r.in_state[s]] for s in range(S)],
                          len(rules), -1, np.int64),
@@ -841,6 +840,27 @@ def schedule_one(C, M, i, now, clock):
 AHEAD = 6  # records prefetched this many events ahead (an event takes about the time of a miss)
 
 
+@_inline
+def _fetch_citizen(C, raw, accs, i):
+    """Prefetch what citizen ``i``'s event will touch at scattered places: its record, its
+    entries of the scanned columns its next draw writes, and of the open indicator
+    windows' accumulators (added to when unemployment ends)."""
+    _fetch_record(raw, i)
+    _prefetch(C.next_env, i * 8)
+    _prefetch(C.sched_now, i * 8)
+    for w in range(len(accs)):
+        if i < len(accs[w]):
+            _prefetch(accs[w], i * 8)
+
+
+@_inline
+def _fire_row(C, st, i):
+    """The hazard-table row of citizen ``i``'s drawn hazard event (its state, duration band
+    and cycle segment when drawn, age band, education, a-kasse, effect)."""
+    return (C.state[i] * st[0] + C.fire_band[i] * st[1] + C.age[i] * st[2] + C.edu[i] * st[3]
+            + C.insured[i] * st[4] + C.fire_cycle[i] * st[5] + C.effect[i])
+
+
 @_kernel
 def _events(C, M, R, B, raw, j, wend, accs, offers):
     """VectorSimulation._process without offers: every other pending event.
@@ -850,32 +870,23 @@ def _events(C, M, R, B, raw, j, wend, accs, offers):
     in ``offers`` for after them, as the NumPy engine serves them (a place freed by a
     move in this batch is not yet free). Returns (citizens who left the model, offers).
 
-    The citizens sit at scattered slots, last touched weeks ago: each record (and the
-    citizen's entries of the scanned columns its next draw writes) is asked for
-    :data:`AHEAD` events before its turn, so its misses overlap the events before.
+    The citizens sit at scattered slots, last touched weeks ago: what each event will
+    touch is asked for :data:`AHEAD` events before its turn (:func:`_fetch_citizen`), so
+    its misses overlap the events before.
     """
     gone = 0
     n_off = 0
     st = M.strides
     for k in range(min(AHEAD, len(j))):
-        _fetch_record(raw, j[k])
-        _prefetch(C.next_env, j[k] * 8)
-        _prefetch(C.sched_now, j[k] * 8)
+        _fetch_citizen(C, raw, accs, j[k])
     K = M.tab_cum.shape[1]
     for k in range(len(j)):
         if k + AHEAD < len(j):
-            a = j[k + AHEAD]
-            _fetch_record(raw, a)
-            _prefetch(C.next_env, a * 8)  # the scanned columns it will write
-            _prefetch(C.sched_now, a * 8)
-            for w in range(len(accs)):  # open indicator windows: unemployment leaving
-                if a < len(accs[w]):
-                    _prefetch(accs[w], a * 8)
+            _fetch_citizen(C, raw, accs, j[k + AHEAD])
         if k + 2 < len(j):  # its record has arrived by now: the hazard row it will read
             h = j[k + 2]
             if C.kind[h] == HAZARD:
-                row = (C.state[h] * st[0] + C.fire_band[h] * st[1] + C.age[h] * st[2]
-                       + C.edu[h] * st[3] + C.insured[h] * st[4] + C.fire_cycle[h] * st[5] + C.effect[h])
+                row = _fire_row(C, st, h)
                 _prefetch(M.tab_cum, row * K * 8)
                 _prefetch(M.tab_dest, row * K * 2)
                 _prefetch(M.tab_cause, row * K * 2)
@@ -884,8 +895,7 @@ def _events(C, M, R, B, raw, j, wend, accs, offers):
         kind = C.kind[i]
         if kind == HAZARD:
             u = _uniform(C.seed0, C.n0, i)
-            row = (C.state[i] * st[0] + C.fire_band[i] * st[1] + C.age[i] * st[2]
-                   + C.edu[i] * st[3] + C.insured[i] * st[4] + C.fire_cycle[i] * st[5] + C.effect[i])
+            row = _fire_row(C, st, i)
             pick = _count_le(M.tab_cum[row], u)
             gone += _move(C, M, R, B, i, np.int64(M.tab_dest[row, pick]), t,
                           np.int64(M.tab_cause[row, pick]), wend, accs)
@@ -1351,8 +1361,10 @@ def enter_one_initial(C, M, R, i, dest, now, elapsed, prior, cause, wend):
     if M.unemployed[s]:
         C.unemp_open[i] = ent - (M.prior_unemployed[s] + prior)  # drawn weeks before the spell
     _draw_lengths(C, M, i, s, now - ent)
-    for r in range(len(M.rule_in_state)):  # _mark_extended
-        if M.rule_in_state[r, s] and M.rule_clock[r] == SPELL:
+    for r in M.state_rules[s]:  # _mark_extended
+        if r < 0:
+            break
+        if M.rule_clock[r] == SPELL:
             by = ent if M.rule_by_entry[r] else now  # a limit dated by entry: the spell's
             if now - ent >= M.limit_values[r, _at(M.limit_starts[r], by)]:
                 C.done[i] |= np.int64(1) << np.int64(r)
