@@ -36,7 +36,6 @@ from .state import Citizens
 
 DEADLINE, AGE, EFFECT, OFFER, HAZARD = range(5)
 INF = np.inf
-COMPACT_SHARE = 0.25  # compact the arrays when this share of the slots has left
 FLUSH_ROWS = 200_000  # bin logged episodes once this many have gathered
 _MODELS: dict[int, Model] = {}
 
@@ -76,7 +75,7 @@ class VectorSimulation:
     """One replication of a scenario on arrays."""
 
     RECORDS = False  # citizens as separate columns (state.Citizens); the kernel uses records
-    COMPACT_SHARE = COMPACT_SHARE  # compact when this share of the slots has left
+    COMPACT_SHARE = 0.25  # compact the arrays when this share of the slots has left
 
     def __init__(self, scenario: Scenario, years: float, seed: int, replication: int = 0) -> None:
         self.scenario = scenario

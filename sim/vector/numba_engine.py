@@ -77,8 +77,7 @@ class NumbaSimulation(VectorSimulation):
         c, m = self.c, self.m
         total = sum(int(round(v * self.scenario.scale)) for v in self.scenario.stocks.values())
         ids = c.allocate(total, blank=False)  # blanked by the draw
-        R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week, self.cells,
-                   self.recorder.starts, self.recorder.waiting_starts, self.recorder.exempt, _EMPTY_F)
+        R = self._counters(_EMPTY_F)
         self.gone += people_numba.draw_stock(c, kn.pack_citizens(c), m, self.scenario, self.rep_key, ids,
                                              self._elapsed_cdf, self.M, R, m.cause_id["initial"],
                                              float(self.wend))
@@ -120,16 +119,14 @@ class NumbaSimulation(VectorSimulation):
             pad = max(2, len(wins)) - len(wins)  # a fixed tuple length: one compiled variant
             win_t = np.array([t for t, _ in wins] + [np.nan] * pad)
             accs = tuple([c.extra[lo] for _, lo in wins] + [np.zeros(1)] * pad)
-            R = kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
-                       self.cells, rec.starts, rec.waiting_starts, rec.exempt,
-                       np.array([lo for _, lo in wins] + [np.inf] * pad))
+            R = self._counters(np.array([lo for _, lo in wins] + [np.inf] * pad))
             ind = np.zeros((len(ends), 7), dtype=np.int64)
             wait = c.waiting[: c.capacity - c.capacity % 8].view(np.uint64)
             last, events, self.gone, p, n_ends, fw, fc, fv = kn.run_weeks(
                 kn.pack_citizens(c), self.M, R, self.B, W, self._calendar(stop - week), c._raw(),
                 c.words(), c.blank_words(),
                 wait, self._due(c.n), n0, week, stop, self.gone, *new, accs, win_t,
-                np.array(ends[:], dtype=float), ind)
+                np.array(ends, dtype=float), ind)
             c.n = n0 + p  # slots of newcomers after the span's end are handed back
             self.arr_next += p
             self.events += events + p
@@ -146,6 +143,13 @@ class NumbaSimulation(VectorSimulation):
             rec.open = last + 1
             self._compact()
             week = last + 1
+
+    def _counters(self, win_lo: np.ndarray) -> kn.Run:
+        """The run's counters as the kernel takes them, with the open indicator windows'
+        starts ``win_lo``."""
+        rec = self.recorder
+        return kn.Run(self.count, self.area, self.in_use, self.queued, self.avail, self.flows_week,
+                      self.cells, rec.starts, rec.waiting_starts, rec.exempt, win_lo)
 
     def _calendar(self, weeks: int) -> np.ndarray:
         """A span's calendar: a row of bits per week, a bit per slot (set: an event that
