@@ -310,21 +310,21 @@ def _progress(on: bool, done: int, total: int) -> None:
 
 
 def write_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
-    """CSV tables and a manifest, all or nothing (a temporary directory, then renamed)."""
+    """CSV tables and a manifest, all or nothing (:func:`sim.output.swap_in`): only an
+    empty directory or one caseflow wrote is replaced."""
     import json
-    import os
     import shutil
-    import tempfile
-    out = Path(out)
+
+    from . import output
+    out = output.check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = output.fresh_dir(out, "tmp")
     try:
         for name, df in tables.items():
             df.to_csv(tmp / name, index=False)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        (tmp / "manifest.json").write_text(
+            json.dumps({"tool": output.TOOL, **manifest}, indent=2, default=str) + "\n")
+        output.swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

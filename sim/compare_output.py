@@ -52,7 +52,7 @@ TEXT = {
 
 
 def write(comp: Comparison, out: str | Path, meta: dict, lang: str = "en") -> Path:
-    out = Path(out)
+    out = output.check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.fresh_dir(out, "tmp")
     try:
@@ -68,7 +68,7 @@ def write(comp: Comparison, out: str | Path, meta: dict, lang: str = "en") -> Pa
             comp.goals.to_csv(tmp / "goals.csv", index=False)
         workbook(comp, tmp / "comparison.xlsx", meta, lang)
         charts(comp, tmp, lang)
-        manifest = {**meta, "version": __version__, "python": platform.python_version(),
+        manifest = {"tool": output.TOOL, **meta, "version": __version__, "python": platform.python_version(),
                     "confidence": CONFIDENCE, "lang": lang, "costs": comp.costs is not None}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         output.swap_in(tmp, out)  # never a mix of old and new, whenever the process is killed

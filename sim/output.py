@@ -65,11 +65,55 @@ def files(results: Results, extra: dict | None = None) -> list[tuple[str, pd.Dat
     return out
 
 
+# What a manifest of caseflow's says it is: an output directory holding one may be replaced.
+TOOL = "caseflow"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def check_out(out: str | Path, *, option: str = "--out") -> Path:
+    """Refuse an output path caseflow must not replace; called before any work.
+
+    ``out`` may be missing, an empty directory, or a directory that caseflow wrote (its
+    ``manifest.json`` says so). Anything else — a file, a directory of the user's, the
+    project's folder or one holding it, the working directory or one above it, the home
+    directory or one above it — is refused with one line naming the option, and
+    nothing is touched.
+    """
+    path = Path(out)
+    resolved = path.resolve()
+    for place, what in ((Path.cwd().resolve(), "the working directory"),
+                        (PROJECT_ROOT, "the project's folder"),
+                        (Path.home().resolve(), "the home directory")):
+        if resolved == place or resolved in place.parents:
+            raise SpecError("<command line>", option,
+                            f"{str(out)!r} is {what} or a folder above it: caseflow replaces its "
+                            "output directory whole, so give it one of its own (e.g. out/run)")
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise SpecError("<command line>", option,
+                        f"{str(out)!r} exists and is not a directory: choose another path")
+    if path.is_dir() and any(path.iterdir()) and not is_caseflow_output(path):
+        raise SpecError("<command line>", option,
+                        f"{str(out)!r} holds files that caseflow did not write (no caseflow "
+                        "manifest.json): choose another path, or empty it yourself")
+    return path
+
+
+def is_caseflow_output(path: str | Path) -> bool:
+    """Whether ``path`` is a directory that caseflow wrote: its manifest names caseflow
+    (or, for runs written before manifests did, has a run's ``files`` listing)."""
+    try:
+        data = json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and (data.get("tool") == TOOL
+                                       or {"files", "seed", "version"} <= data.keys())
+
+
 def write(results: Results, out: str | Path, engine: str | None = None, wall: float = 0.0,
           extra: dict | None = None) -> Path:
     """Write ``results`` to the directory ``out`` atomically (see the module docstring);
     ``extra`` maps more file names to tables made outside the runner (e.g. goals.csv)."""
-    out = Path(out)
+    out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     tmp = fresh_dir(out, "tmp")
@@ -84,6 +128,7 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
                 listing[name]["rows_per_replication"] = [int(counts.get(r, 0))
                                                          for r in range(results.replications)]
         manifest = {
+            "tool": TOOL,
             "scenario": results.scenario.name, "scenario_file": results.scenario.file,
             "scenario_sha256": results.scenario.digest, "seed": results.seed,
             "replications": results.replications, "years": results.years,
@@ -104,7 +149,9 @@ def write(results: Results, out: str | Path, engine: str | None = None, wall: fl
 def swap_in(tmp: Path, out: Path) -> None:
     """Put the complete directory ``tmp`` (made by :func:`fresh_dir` beside ``out``) in
     place of ``out``: the old one is renamed aside, ``tmp`` renamed in, the old one deleted.
-    Each step is one atomic rename, so ``out`` is never a mix of old and new."""
+    Each step is one atomic rename, so ``out`` is never a mix of old and new. Only an
+    empty directory or one caseflow wrote is ever replaced (:func:`check_out`)."""
+    check_out(out)
     old = None
     if out.exists():
         old = fresh_dir(out, "old")

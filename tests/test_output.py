@@ -42,8 +42,7 @@ def test_written_run_reads_back_equal(results, tmp_path):
 
 
 def test_rewrite_replaces_the_old_run_and_leaves_nothing_beside_it(results, tmp_path):
-    out = tmp_path / "run"
-    out.mkdir()
+    out = output.write(results, tmp_path / "run")
     (out / "stale.txt").write_text("from an older run")
     output.write(results, out)
     assert not (out / "stale.txt").exists()

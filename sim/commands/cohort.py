@@ -34,6 +34,8 @@ def months(text: str, key: str = "--after") -> tuple[int, ...]:
 
 def execute(args) -> int:
     from ..cohort import follow, parse_criteria, write_tables
+    from ..output import check_out
+    check_out(args.out)
     if args.replications < 1:
         raise SpecError("<command line>", "--replications", "must be at least 1")
     after = months(args.after)

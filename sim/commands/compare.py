@@ -31,6 +31,8 @@ def add(sub) -> None:
 def execute(args) -> int:
     from .. import compare_output
     from ..compare import compare, slugs_for, summary
+    from ..output import check_out
+    check_out(args.out)
     check_scenario_args(args)
     paths = [args.baseline, *args.scenarios]
     # validate everything before running anything: bad input leaves no output

@@ -51,6 +51,8 @@ def execute(args) -> int:
     from ..goals import evaluate
     from ..goals import summary as goals_summary
     from ..runner import run
+    from ..output import check_out
+    check_out(args.out)
     check_scenario_args(args)
     engines.get(args.engine)
     scenario = parameter_uncertainty(load(args.scenario, args.scale, args.set), args)

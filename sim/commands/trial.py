@@ -36,6 +36,8 @@ def add(sub) -> None:
 def execute(args) -> int:
     from ..cohort import parse_criteria, write_tables
     from ..trial import design, run_trial
+    from ..output import check_out
+    check_out(args.out)
     if args.replications < 1:
         raise SpecError("<command line>", "--replications", "must be at least 1")
     scenario = load(args.scenario, args.scale)
