@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.spec import load_scenario  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
 from sim.engines import get, label  # noqa: E402
-from sim.vector.engine import compiled  # noqa: E402
+from sim.engines.compiled.engine import compiled  # noqa: E402
 
 simulate = get("vector")  # the compiled kernel when numba imports (label printed below)
 

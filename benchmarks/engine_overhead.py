@@ -5,7 +5,7 @@ What it measures
 In one process, this script runs
 
 1. the Aalborg 2015 baseline (``scenarios/aalborg_2015.toml``) with the SimPy
-   engine (:func:`sim.engine.simulate`, seed 1), scaled by ``--scale`` and run
+   engine (:func:`sim.engines.simpy_engine.simulate`, seed 1), scaled by ``--scale`` and run
    for ``--years``.  ``RunResult.events`` is the number of SimPy timeouts the
    model's processes handled, ``RunResult.persons_created`` the number of
    citizen processes and ``RunResult.wall_seconds`` the model's wall time.
@@ -57,8 +57,8 @@ def run_model(scale: float, years: float):
 
     The time covers building the population and running it, not reading the files.
     """
-    from sim.engine import simulate
-    from sim.spec import load_scenario
+    from sim.engines.simpy_engine import simulate
+    from sim.spec.scenario import load_scenario
 
     sc = load_scenario(SCENARIO).scaled(scale)
     t0 = time.process_time()

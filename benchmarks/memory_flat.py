@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, resource, sys
 sys.path.insert(0, {root!r})
-from sim.spec import load_scenario
-from sim.vector.engine import VectorSimulation
+from sim.spec.scenario import load_scenario
+from sim.engines.compiled.engine import VectorSimulation
 sc = load_scenario({scenario!r}).scaled({scale})
 sim = VectorSimulation(sc, years={years}, seed=1)
 r = sim.run()

@@ -4,7 +4,7 @@ What it measures
 ----------------
 In one run of this script, the Aalborg 2015 baseline (``scenarios/aalborg_2015.toml``)
 scaled by ``--scale`` is run for ``--years`` with ``--replications`` replications
-through :func:`sim.runner.run`
+through :func:`sim.run.runner.run`
 
 1. with the processes executor and 1 worker process, then
 2. with the processes executor and ``--workers`` worker processes (default 2),
@@ -38,8 +38,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from sim.runner import run  # noqa: E402
-from sim.spec import load_scenario  # noqa: E402
+from sim.run.runner import run  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
 
 
 def _cpu() -> float:

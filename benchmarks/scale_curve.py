@@ -29,8 +29,8 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from sim.engines import get
-from sim.spec import load_scenario
-from sim.vector.engine import compiled
+from sim.spec.scenario import load_scenario
+from sim.engines.compiled.engine import compiled
 simulate = get({engine!r})
 base = load_scenario({scenario!r})
 simulate(base.scaled(0.02), years=1.1, seed=1)  # loads the compiled kernel (as a worker has)

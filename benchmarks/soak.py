@@ -4,7 +4,7 @@ What it measures
 ----------------
 The Aalborg 2015 baseline (``scenarios/aalborg_2015.toml``) scaled by ``--scale`` is
 run for ``--years``, ``--replications`` times (default 200), through
-:func:`sim.runner.run` with the sequential executor (so every replication runs in
+:func:`sim.run.runner.run` with the sequential executor (so every replication runs in
 this process, where a leak would accumulate), in chunks of ``--chunk`` replications
 with a different seed per chunk. Each chunk's tables are dropped after a checksum, as
 a long calibration drops the runs it has scored. The resident set size (RSS) of this
@@ -39,8 +39,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from sim import engines  # noqa: E402
-from sim.runner import run  # noqa: E402
-from sim.spec import load_scenario  # noqa: E402
+from sim.run.runner import run  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
 
 
 def rss_mb() -> float:

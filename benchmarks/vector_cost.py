@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.vector_speed import kernel  # noqa: E402
-from sim.engine import simulate as simpy_simulate  # noqa: E402
-from sim.spec import load_scenario  # noqa: E402
-from sim.vector.engine import compiled, simulate as vector_simulate  # noqa: E402
+from sim.engines.simpy_engine import simulate as simpy_simulate  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
+from sim.engines.compiled.engine import compiled, simulate as vector_simulate  # noqa: E402
 
 
 def cpu_run(fn, *args, **kw):

@@ -43,11 +43,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.engine import simulate as simpy_simulate  # noqa: E402
-from sim.spec import load_scenario  # noqa: E402
-from sim.vector import rng  # noqa: E402
+from sim.engines.simpy_engine import simulate as simpy_simulate  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
+from sim.engines.compiled import rng  # noqa: E402
 from sim.engines import get, label  # noqa: E402
-from sim.vector.engine import compiled  # noqa: E402
+from sim.engines.compiled.engine import compiled  # noqa: E402
 
 
 def kernel(n: int, weeks: float, n_states: int, seed: int = 1) -> tuple[int, float]:
@@ -94,7 +94,7 @@ def main() -> None:
           f"{time.perf_counter() - w0:.1f} s wall")
     sc = base.scaled(args.scale)
     if args.engine != "vector-numpy" and "numba" in label(args.engine):
-        from sim.vector.numba_engine import packed
+        from sim.engines.compiled.numba_engine import packed
         packed(compiled(sc))  # the kernel's copy of the tables, part of loading the model
     compiled(sc)  # the vector engine's lookup tables, built once per scenario (like loading it)
     # The vector engine: replications 0 .. R-1 of the seed, as a worker runs them; the

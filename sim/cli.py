@@ -6,8 +6,8 @@ import argparse
 import importlib
 import sys
 
-from .checks import InvariantError
-from .errors import SpecError
+from sim.outputs.checks import InvariantError
+from sim.errors import SpecError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
 COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "cohort",
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as exc:
         print(f"caseflow: error: {exc}", file=sys.stderr)
         return 2
-    except InvariantError as exc:  # a model bug, not bad input: see sim/checks.py
+    except InvariantError as exc:  # a model bug, not bad input: see sim/outputs/checks.py
         print(f"caseflow: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

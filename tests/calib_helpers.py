@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import expm
 
-from sim.spec import load_scenario
+from sim.spec.scenario import load_scenario
 
 from .test_analytic import LAW, SCENARIO, STATES
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.spec import load_scenario
+from sim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "aalborg_2015.toml"

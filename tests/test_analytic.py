@@ -9,7 +9,7 @@ import pytest
 from scipy.linalg import expm
 
 from sim.engines import ENGINES, get
-from sim.spec import load_scenario
+from sim.spec.scenario import load_scenario
 
 from .toy_toml import DAGPENGE, EMPLOYED, OUTSIDE, PENSION_LAW, people, scenario
 

@@ -31,15 +31,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import costs
-from sim.benefits import load_benefits
+from sim.outputs import costs
+from sim.model.benefits import load_benefits
 from sim.calibration import measures
 from sim.calibration.model import calibration_scenario
 from sim.calibration.targets import load_targets
-from sim.engine import simulate
+from sim.engines.simpy_engine import simulate
 from sim.errors import SpecError
-from sim.goals import evaluate, load_goals
-from sim.spec import load_scenario
+from sim.outputs.goals import evaluate, load_goals
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, DATA, ROOT
 from .mutations import BYTE_CATEGORIES, COUNTS, byte_mutation, dumps, value_mutation
@@ -99,7 +99,7 @@ def state_names() -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def tiny_indicators():
     """Indicator rows of two tiny replications reaching 1 January 2016, for judging goals."""
-    from sim.runner import run
+    from sim.run.runner import run
     return run(load_scenario(BASELINE).scaled(TINY_SCALE), years=1.05, replications=2, seed=3).indicators
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.benefits import DEFAULT_FILE, load_benefits
+from sim.model.benefits import DEFAULT_FILE, load_benefits
 from sim.errors import SpecError
 
 TEXT = DEFAULT_FILE.read_text(encoding="utf-8")

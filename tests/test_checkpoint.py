@@ -23,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import output
-from sim.checkpoint import Checkpoint, identity, load_result, save_result
+from sim.run import store as output
+from sim.run.checkpoint import Checkpoint, identity, load_result, save_result
 from sim.errors import SpecError
-from sim.runner import run
+from sim.run.runner import run
 
 from .conftest import BASELINE, ROOT
 

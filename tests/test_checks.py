@@ -1,4 +1,4 @@
-"""Runtime invariants (sim/checks.py): silent on the real model, loud on a broken one.
+"""Runtime invariants (sim/outputs/checks.py): silent on the real model, loud on a broken one.
 
 Each broken model is the real one with one thing monkeypatched (a rule of the law
 skipped, a citizen left behind in a state, a cost made negative, a recorded stock
@@ -16,10 +16,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from sim import checks, costs
-from sim.calendar import WEEKS_PER_YEAR
-from sim.engine import Simulation, simulate
-from sim.rules import Law
+from sim.outputs import checks
+
+from sim.outputs import costs
+from sim.spec.calendar import WEEKS_PER_YEAR
+from sim.engines.simpy_engine import Simulation, simulate
+from sim.model.law import Law
 
 from .conftest import BASELINE, ROOT
 from .counts import INVARIANTS
@@ -137,7 +139,7 @@ def test_a_negative_cost_is_caught_with_state_and_year(small):
 
 def test_recorded_arrays_are_checked_for_any_engine(small):
     """The vector engine takes no watchers: its arrays are checked after the run."""
-    from sim.vector.engine import simulate as vector
+    from sim.engines.compiled.engine import simulate as vector
     assert checks.watchers_for(small, YEARS, engine="vector") == ()
     r = vector(small, years=YEARS, seed=SEED)
     INVARIANTS.update(checks.after_run(r, costs.table(r)))
@@ -154,7 +156,7 @@ def test_cli_check_stops_a_broken_model_with_exit_code_1_and_no_output(tmp_path)
     out = tmp_path / "out"
     code = textwrap.dedent(f"""
         import sys
-        from sim.rules import Law
+        from sim.model.law import Law
         original = Law.deadline
         def deadline(self, c, now, drawn):
             t, cr = original(self, c, now, drawn)

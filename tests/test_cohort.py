@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.calendar import WEEKS_PER_YEAR, Calendar
+from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
 from sim.cli import main
-from sim.cohort import CohortWatcher, add_months, follow, parse_criteria
-from sim.engine import simulate
+from sim.studies.cohort import CohortWatcher, add_months, follow, parse_criteria
+from sim.engines.simpy_engine import simulate
 from sim.errors import SpecError
 
 from .conftest import BASELINE

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.compare import paired, slugs_for
-from sim.engine import simulate
-from sim.spec import load_scenario
+from sim.studies.compare import paired, slugs_for
+from sim.engines.simpy_engine import simulate
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, ROOT
 

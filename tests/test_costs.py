@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import costs
-from sim.benefits import load_benefits
+from sim.outputs import costs
+from sim.model.benefits import load_benefits
 
 PER_MONTH = 12 * 7 / 365.25  # a monthly amount per week
 
@@ -227,7 +227,7 @@ def test_baseline_run_net_cost_within_stocks_times_rates(baseline, ben):
     2 % scale (≈ 500 full-time persons on benefit) the replication noise is a few per cent
     (binomial, sd ≈ 1/√500 ≈ 4.5 % of a state's stock), so the bounds are widened by 20 %.
     """
-    from sim.engine import simulate
+    from sim.engines.simpy_engine import simulate
 
     sc = baseline.scaled(0.02)
     run = simulate(sc, years=1, seed=3, replication=0)

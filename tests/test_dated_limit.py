@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.calendar import Calendar
+from sim.spec.calendar import Calendar
 from sim.engines import ENGINES, get
-from sim.hazards import HazardTable
-from sim.population import elapsed_cdf
-from sim.rules import Law
-from sim.spec import load_scenario
+from sim.model.hazards import HazardTable
+from sim.model.population import elapsed_cdf
+from sim.model.law import Law
+from sim.spec.scenario import load_scenario
 
 from .test_analytic import LAW
 from .tiny_model import INSTRUMENTS, SCENARIO, STATES

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.calendar import WEEKS_PER_YEAR
-from sim.engine import Simulation, simulate
+from sim.spec.calendar import WEEKS_PER_YEAR
+from sim.engines.simpy_engine import Simulation, simulate
 
 
 @pytest.fixture(scope="module")

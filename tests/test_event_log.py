@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.calendar import WEEKS_PER_YEAR
-from sim.engine import Simulation
-from sim.spec import load_scenario
+from sim.spec.calendar import WEEKS_PER_YEAR
+from sim.engines.simpy_engine import Simulation
+from sim.spec.scenario import load_scenario
 
 from .toy_toml import DAGPENGE, EMPLOYED, OUTSIDE, PENSION_LAW, people, scenario, state
 

@@ -1,7 +1,7 @@
 """Executors: the same seed gives bit-identical tables however replications run, a dead
 worker's tasks run again with the same answer, and a failing task stops the run loudly.
 
-Faults are injected with the test-only hook ``sim.executors.fault_injection``
+Faults are injected with the test-only hook ``sim.run.executors.fault_injection``
 (``CASEFLOW_FAULT`` / ``CASEFLOW_FAULT_FILE``): ``exit:REP:MARKER`` kills the process
 running replication REP once, ``raise:REP`` makes it raise.
 """
@@ -13,9 +13,9 @@ import os
 import pandas as pd
 import pytest
 
-from sim import executors
-from sim.executors import TaskError
-from sim.runner import run
+from sim.run import executors
+from sim.run.executors import TaskError
+from sim.run.runner import run
 
 YEARS, REPS, SEED = 1, 4, 9
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.calibration.forecast import fixed_parameters, for_replication, parameter_sets
-from sim.calibration.layer import apply_layer, read_layer, write_layer
+from sim.spec.parameter_sets import fixed_parameters, for_replication, parameter_sets
+from sim.spec.layer import apply_layer, read_layer, write_layer
 from sim.commands.common import add_parameter_uncertainty_arg, parameter_uncertainty
-from sim.runner import run
-from sim.spec import load_scenario
+from sim.run.runner import run
+from sim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "aalborg_2015.toml"
@@ -22,7 +22,7 @@ BASELINE = ROOT / "scenarios" / "aalborg_2015.toml"
 def layer(tmp_path):
     """A layer with two stage-2 sets: a rate factor, a long-duration band and a cycle factor."""
     path = tmp_path / "layer.toml"
-    from sim.calibration.scaling import Scaling
+    from sim.spec.scaling import Scaling
     write_layer(path, provenance="test", meta={}, factors={"exit": 1.2, "tail": 1.5, "cycle": 0.5},
                 hazards={"exit": ["dagpenge->employed"], "tail": ["dagpenge->employed"],
                          "cycle": ["dagpenge->employed", "employed->dagpenge"]},

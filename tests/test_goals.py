@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import SpecError
-from sim.goals import DEFAULT_GOALS, evaluate, load_goals
+from sim.outputs.goals import DEFAULT_GOALS, evaluate, load_goals
 
 
 INDICATORS = ("under_30_public_support", "long_term_unemployed", "lost_dagpenge_in_year",

@@ -9,8 +9,8 @@ import pytest
 
 from sim.calibration.targets import load_targets
 from sim.errors import SpecError
-from sim.schema import read_toml
-from sim.spec import load_scenario
+from sim.spec.schema import read_toml
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, DATA, ROOT
 

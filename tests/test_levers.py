@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine import simulate
-from sim.spec import load_scenario
+from sim.engines.simpy_engine import simulate
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, ROOT
 

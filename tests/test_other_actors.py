@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.engine import Simulation
+from sim.engines.simpy_engine import Simulation
 from sim.engines import get
-from sim.spec import Referral
+from sim.spec.scenario import Referral
 
 
 def _with_share(scenario, share: float):
@@ -75,7 +75,7 @@ def test_both_engines_hand_over_the_same_people(small, engine):
 
 def test_the_loader_checks_the_handover_table(data_copy):
     from sim.errors import SpecError
-    from sim.spec import load_scenario
+    from sim.spec.scenario import load_scenario
     path = data_copy / "scenario.toml"
     text = path.read_text()
     path.write_text(text.replace("weeks = [9, 16]", "weeks = [16, 9]", 1))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import output
+from sim.run import store as output
 from sim.cli import main
 from sim.errors import SpecError
 

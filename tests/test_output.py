@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from sim import output
+from sim.run import store as output
 from sim.errors import SpecError
-from sim.runner import run
+from sim.run.runner import run
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import SpecError
-from sim.overlay import COMMAND_LINE, resolve, to_toml
-from sim.spec import load_scenario
+from sim.spec.overlay import COMMAND_LINE, resolve, to_toml
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, ROOT
 

@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine import simulate as simpy_simulate
+from sim.engines.simpy_engine import simulate as simpy_simulate
 from sim.errors import SpecError
-from sim.population import prior_unemployed
-from sim.vector.engine import simulate as vector_simulate
+from sim.model.population import prior_unemployed
+from sim.engines.compiled.engine import simulate as vector_simulate
 
 from .test_vector_equivalence import ample, assert_same_paths
 
@@ -71,7 +71,7 @@ def test_both_engines_draw_the_same_histories(baseline):
 
 
 def test_prior_on_a_state_that_is_not_unemployed_is_an_error(data_copy):
-    from sim.spec import load_scenario
+    from sim.spec.scenario import load_scenario
     path = data_copy / "scenario.toml"
     text = path.read_text()
     assert "\ndagpenge = { share =" in text  # the baseline's own table

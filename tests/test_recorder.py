@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import simulate
-from sim.recorder import bin_intervals
+from sim.engines.simpy_engine import simulate
+from sim.engines.recorder import bin_intervals
 
 
 def test_intervals_are_split_over_weeks_exactly():

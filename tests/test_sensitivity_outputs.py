@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim import costs
+from sim.outputs import costs
 from sim.calibration import sensitivity as sa
-from sim.calibration.scaling import Scaling
-from sim.engine import simulate
+from sim.spec.scaling import Scaling
+from sim.engines.simpy_engine import simulate
 
 
 def test_net_cost_output_is_the_cost_tables_net_municipal_sum_at_full_scale(baseline):

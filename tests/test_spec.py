@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from sim.errors import SpecError
-from sim.spec import load_scenario
+from sim.spec.scenario import load_scenario
 
 from .conftest import BASELINE, ROOT
 

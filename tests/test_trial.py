@@ -14,10 +14,10 @@ import pytest
 from scipy.stats import binom
 
 from sim.cli import main
-from sim.cohort import parse_criteria
-from sim.engine import simulate
+from sim.studies.cohort import parse_criteria
+from sim.engines.simpy_engine import simulate
 from sim.errors import SpecError
-from sim.trial import design, newcombe, parse_intervention, run_trial, simulate_trial
+from sim.studies.trial import design, newcombe, parse_intervention, run_trial, simulate_trial
 
 from .conftest import BASELINE
 from .tiny_model import employed_share, tiny

@@ -1,7 +1,7 @@
 """The vector engine on its own: streams, determinism, conservation, legal limits, errors.
 
-Every test runs on both variants: the NumPy engine (sim/vector/engine.py) and the
-compiled kernel (sim/vector/numba_engine.py, what ``--engine vector`` runs when Numba
+Every test runs on both variants: the NumPy engine (sim/engines/compiled/engine.py) and the
+compiled kernel (sim/engines/compiled/numba_engine.py, what ``--engine vector`` runs when Numba
 imports).
 """
 
@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from sim import engines
-from sim.calendar import WEEKS_PER_YEAR
+from sim.spec.calendar import WEEKS_PER_YEAR
 from sim.errors import SpecError
-from sim.rng import citizen_streams, replication_key
-from sim.vector import rng
-from sim.vector.engine import VectorSimulation
-from sim.vector.numba_engine import NumbaSimulation
+from sim.model.rng import citizen_streams, replication_key
+from sim.engines.compiled import rng
+from sim.engines.compiled.engine import VectorSimulation
+from sim.engines.compiled.numba_engine import NumbaSimulation
 
 VARIANTS = {"vector-numpy": VectorSimulation, "vector-numba": NumbaSimulation}
 
@@ -128,7 +128,7 @@ def test_same_seed_same_result_and_other_seed_differs(baseline, simulate):
 def test_compaction_does_not_change_results(baseline, simulate, monkeypatch):
     small = baseline.scaled(0.02)
     a = simulate(small, years=1, seed=4).recorder
-    import sim.vector.state as state
+    import sim.engines.compiled.state as state
 
     calls = []
     original = state.Citizens.compact
@@ -138,8 +138,8 @@ def test_compaction_does_not_change_results(baseline, simulate, monkeypatch):
         original(self)
 
     monkeypatch.setattr(state.Citizens, "compact", spy)
-    from sim.vector.engine import VectorSimulation
-    from sim.vector.numba_engine import NumbaSimulation
+    from sim.engines.compiled.engine import VectorSimulation
+    from sim.engines.compiled.numba_engine import NumbaSimulation
 
     for engine in (VectorSimulation, NumbaSimulation):
         monkeypatch.setattr(engine, "COMPACT_SHARE", 0.0)  # compact every week
@@ -166,7 +166,7 @@ def test_registered_and_refuses_what_it_cannot_do(baseline, simulate):
 def test_record_layout_holds_what_the_column_layout_holds():
     """The compiled engine's one-record-per-citizen layout keeps every value through
     allocation (fill values), growth, compaction and a later switch from columns."""
-    from sim.vector.state import COLUMNS, Citizens
+    from sim.engines.compiled.state import COLUMNS, Citizens
 
     gen = np.random.default_rng(5)
     layouts = [Citizens(40, 2), Citizens(40, 2, records=True), Citizens(40, 2)]

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.engine import simulate as simpy_simulate
-from sim.vector.engine import simulate as vector_simulate
+from sim.engines.simpy_engine import simulate as simpy_simulate
+from sim.engines.compiled.engine import simulate as vector_simulate
 
 
 def ample(sc):

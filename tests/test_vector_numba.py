@@ -1,4 +1,4 @@
-"""The compiled kernel (sim/vector/kernel_numba.py) is the NumPy vector engine, faster.
+"""The compiled kernel (sim/engines/compiled/kernel_numba.py) is the NumPy vector engine, faster.
 
 It processes the same batches in the same order and draws the same numbers, so its
 results are the NumPy engine's: identical counts, flows, places, indicators, and
@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 from sim import engines
-from sim.engine import simulate as simpy_simulate
-from sim.rng import Stream
-from sim.vector import kernel_numba as kn
-from sim.vector.engine import compiled
-from sim.vector.engine import simulate as numpy_simulate
-from sim.vector.numba_engine import simulate as numba_simulate
+from sim.engines.simpy_engine import simulate as simpy_simulate
+from sim.model.rng import Stream
+from sim.engines.compiled import kernel_numba as kn
+from sim.engines.compiled.engine import compiled
+from sim.engines.compiled.engine import simulate as numpy_simulate
+from sim.engines.compiled.numba_engine import simulate as numba_simulate
 from tests.test_vector_equivalence import ample, assert_same_paths
 
 
@@ -62,7 +62,7 @@ def test_vector_runs_the_kernel_and_falls_back_without_numba():
     assert engines.label("vector") == "vector (numba)"
     # a fresh interpreter in which numba cannot be imported
     code = ("import sys; sys.modules['numba'] = None\n"
-            "from sim import engines; from sim.vector.engine import simulate\n"
+            "from sim import engines; from sim.engines.compiled.engine import simulate\n"
             "assert engines.get('vector') is simulate, engines.get('vector')\n"
             "print(engines.label('vector'))\n"
             "try:\n    engines.get('vector-numba')\n"
@@ -89,7 +89,7 @@ def test_people_are_the_same_whether_their_strata_were_met_before(baseline):
 
 def test_the_calendar_gives_each_window_its_due_citizens_in_slot_order():
     """kn.calendar / kn._select against the rule of a full scan (VectorSimulation._advance)."""
-    from sim.vector.state import Citizens
+    from sim.engines.compiled.state import Citizens
 
     c = Citizens(200, 1, records=True)
     c.allocate(200)
@@ -119,7 +119,7 @@ def test_the_calendar_gives_each_window_its_due_citizens_in_slot_order():
 def test_the_calendar_marks_nothing_past_its_span():
     """An event drawn in a span's last week for that week's end (run after its observer,
     or at a place granted then) belongs to the next span: no bit beyond the rows."""
-    from sim.vector.state import Citizens
+    from sim.engines.compiled.state import Citizens
 
     c = Citizens(64, 1, records=True)
     c.allocate(64)

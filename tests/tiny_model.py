@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import expm
 
-from sim.spec import load_scenario
+from sim.spec.scenario import load_scenario
 
 from .test_analytic import LAW
 from .toy_toml import DAGPENGE, EMPLOYED, OUTSIDE, people, scenario, state

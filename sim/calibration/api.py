@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import report, stage0
-from .fit import Fit, fit
-from .layer import Layer, apply_layer, read_layer, write_layer
-from .model import calibration_scenario, factors_of
-from .objective import Problem, default_engine
-from .targets import TargetSet, load_targets
-from .uncertainty import sample
+from sim.calibration import report, stage0
+from sim.calibration.fit import Fit, fit
+from sim.spec.layer import Layer, apply_layer, read_layer, write_layer
+from sim.calibration.model import calibration_scenario, factors_of
+from sim.calibration.objective import Problem, default_engine
+from sim.calibration.targets import TargetSet, load_targets
+from sim.calibration.uncertainty import sample
 
 
 @dataclass

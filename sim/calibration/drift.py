@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import engines
-from ..calendar import WEEKS_PER_YEAR
-from .forecast import fixed_parameters
-from .objective import default_engine
+from sim import engines
+from sim.spec.calendar import WEEKS_PER_YEAR
+from sim.spec.parameter_sets import fixed_parameters
+from sim.calibration.objective import default_engine
 
 LIMIT = 0.15  # largest yearly relative change without a written reason (issue 2)
 

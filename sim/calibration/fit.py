@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from .model import factors_of, log_bounds
-from .objective import Evaluations, Problem
+from sim.calibration.model import factors_of, log_bounds
+from sim.calibration.objective import Evaluations, Problem
 
 SIMPLEX_STEP = 0.2  # initial simplex: ±20 % on each multiplier (log scale)
 

@@ -2,7 +2,7 @@
 
 A :class:`History` is the part of a run the targets look at (weekly persons and
 full-time persons by state and age band, flows with their cause, the 1 January
-indicators). It is built from any engine's :class:`~sim.engine.RunResult`, or by hand
+indicators). It is built from any engine's :class:`~sim.engines.simpy_engine.RunResult`, or by hand
 in tests. Week ``w`` of the arrays ends ``w`` weeks after the start; a flow in
 (w-1, w] is booked to week ``w``, and ``fte[w]`` covers the same week, so a period
 [from, to) is the weeks ``round(week(from)) + 1 .. round(week(to))``.
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..calendar import Calendar
-from ..errors import SpecError
-from .targets import Target
+from sim.spec.calendar import Calendar
+from sim.errors import SpecError
+from sim.calibration.targets import Target
 
 
 @dataclass

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SpecError
-from ..spec import Scenario, load_scenario
-from .scaling import Scaling, scale_hazards
-from .targets import FreeParameter, TargetSet, check_against, match_hazards
+from sim.errors import SpecError
+from sim.spec.scenario import Scenario, load_scenario
+from sim.spec.scaling import Scaling, scale_hazards
+from sim.calibration.targets import FreeParameter, TargetSet, check_against, match_hazards
 
 
 def calibration_scenario(ts: TargetSet, scale: float = 1.0) -> Scenario:

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import engines
-from ..errors import SpecError
-from ..spec import Scenario
-from . import measures
-from .model import apply_multipliers, factors_of, resolve, scalings
-from .targets import FreeParameter, Target
+from sim import engines
+from sim.errors import SpecError
+from sim.spec.scenario import Scenario
+from sim.calibration import measures
+from sim.calibration.model import apply_multipliers, factors_of, resolve, scalings
+from sim.calibration.targets import FreeParameter, Target
 
 NAN_PENALTY = 1e6
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .targets import Target
+from sim.calibration.targets import Target
 
 
 def target_table(targets: tuple[Target, ...], sims: np.ndarray) -> pd.DataFrame:

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .. import engines
-from ..calendar import WEEKS_PER_YEAR
-from ..spec import Scenario
-from .model import apply_multipliers, resolve, scalings
-from .scaling import PLAIN, Scaling
-from .objective import default_engine
-from .targets import FreeParameter
+from sim import engines
+from sim.spec.calendar import WEEKS_PER_YEAR
+from sim.spec.scenario import Scenario
+from sim.calibration.model import apply_multipliers, resolve, scalings
+from sim.spec.scaling import PLAIN, Scaling
+from sim.calibration.objective import default_engine
+from sim.calibration.targets import FreeParameter
 
 DUMMY = "dummy"
 
@@ -69,8 +69,8 @@ def apply_factors(scenario: Scenario, factors: list[Factor], values: np.ndarray)
 
 
 def net_cost(r, year: int) -> float:
-    """Net municipal cost (mio. DKK, full scale) in calendar year ``year`` of the run (sim.costs)."""
-    from .. import costs
+    """Net municipal cost (mio. DKK, full scale) in calendar year ``year`` of the run (sim.outputs.costs)."""
+    from sim.outputs import costs
     t = costs.table(r)
     return float(t.loc[t["year"] == year, "net_municipal_dkk"].sum()) / r.scenario.scale / 1e6
 

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import expm
 
-from ..calendar import WEEKS_PER_YEAR, Calendar
-from ..errors import SpecError
-from ..spec import Scenario
-from .targets import TargetSet
+from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
+from sim.errors import SpecError
+from sim.spec.scenario import Scenario
+from sim.calibration.targets import TargetSet
 
 FLAG = 3.0
 SLACK = 0.25

@@ -15,11 +15,11 @@ import datetime as dt
 
 import numpy as np
 
-from ..calendar import WEEKS_PER_YEAR, Calendar
-from ..engine import simulate
-from .layer import apply_layer
-from .model import calibration_scenario
-from .targets import TargetSet
+from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
+from sim.engines.simpy_engine import simulate
+from sim.spec.layer import apply_layer
+from sim.calibration.model import calibration_scenario
+from sim.calibration.targets import TargetSet
 
 
 class PriorHistories:

@@ -15,18 +15,18 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SpecError
-from ..overlay import contained_path, project_root
-from ..schema import MAX_PERSONS, Node, read_toml
-from ..spec import read_prior_unemployment
-from .scaling import KINDS, PLAIN, Scaling
+from sim.errors import SpecError
+from sim.spec.overlay import contained_path, project_root
+from sim.spec.schema import MAX_PERSONS, Node, read_toml
+from sim.spec.scenario import read_prior_unemployment
+from sim.spec.scaling import KINDS, PLAIN, Scaling
 
 # measure -> (needs a date or a period, extensive: scales with the population)
 MEASURES = {
     "persons": "date",       # persons in states (and age bands) at a date
     "fte": "period",         # full-time persons over a period (weeks on benefit / weeks)
     "events": "period",      # count of moves (flows with a cause) in a period
-    "indicator": "date",     # a plan indicator measured at 1 January (sim/engine.py)
+    "indicator": "date",     # a plan indicator measured at 1 January (sim/engines/simpy_engine.py)
     "fte_share": "period",   # full-time persons in states / in all living states
 }
 INDICATORS = ("under_30_public_support", "long_term_unemployed", "sygedagpenge_over_26_weeks",

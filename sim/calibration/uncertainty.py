@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import multivariate_normal
 
-from .model import log_bounds
+from sim.calibration.model import log_bounds
 
 FIRST_SD = 0.15  # generation-1 proposal: sd of each log-multiplier around the fit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import SpecError
+from sim.errors import SpecError
 
 
 def add(sub) -> None:
@@ -27,7 +27,7 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..calibration.api import calibrate
+    from sim.calibration.api import calibrate
     if args.budget < 1:
         raise SpecError("<command line>", "--budget", "must be at least 1")
     if args.replications < 1:

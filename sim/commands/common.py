@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import SpecError
+from sim.errors import SpecError
 
 
 def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 10) -> None:
@@ -41,12 +41,12 @@ def parameter_uncertainty(scenario, args: argparse.Namespace):
     """The scenario as the flag asks: with or without the fit's parameter sets."""
     if getattr(args, "parameter_uncertainty", True):
         return scenario
-    from ..calibration.forecast import fixed_parameters
+    from sim.spec.parameter_sets import fixed_parameters
     return fixed_parameters(scenario)
 
 
 def add_set_arg(p: argparse.ArgumentParser) -> None:
-    """``--set key.path=value`` (repeatable): a TOML value overriding the scenario (sim/overlay.py)."""
+    """``--set key.path=value`` (repeatable): a TOML value overriding the scenario (sim/spec/overlay.py)."""
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value, TOML syntax, e.g. "
                         "--set activation.places.virksomhedspraktik=1400 (repeatable)")
@@ -61,7 +61,7 @@ def check_scenario_args(args: argparse.Namespace) -> None:
 
 def load(path: str, scale: float = 1.0, sets: list[str] | tuple[str, ...] = ()):
     """Load and validate a scenario (with ``--set`` overrides), scaled for quick looks."""
-    from ..spec import load_scenario
+    from sim.spec.scenario import load_scenario
     scenario = load_scenario(path, sets=tuple(sets))
     return scenario.scaled(scale) if scale != 1.0 else scenario
 
@@ -74,7 +74,7 @@ def add_goals_arg(p: argparse.ArgumentParser) -> None:
 
 def load_plan(path: str | None):
     """The plan goals to judge a run against, or None ('none', or no default file installed)."""
-    from ..goals import DEFAULT_GOALS, load_goals
+    from sim.outputs.goals import DEFAULT_GOALS, load_goals
     if path and path.lower() == "none":
         return None
     if path is None and not DEFAULT_GOALS.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from .common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
+from sim.commands.common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
                      check_scenario_args, load, load_plan, parameter_uncertainty)
 
 
@@ -29,16 +29,16 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from .. import compare_output
-    from ..compare import compare, slugs_for, summary
-    from ..output import check_out
+    from sim.studies import compare_store as compare_output
+    from sim.studies.compare import compare, slugs_for, summary
+    from sim.run.store import check_out
     check_out(args.out)
     check_scenario_args(args)
     paths = [args.baseline, *args.scenarios]
     # validate everything before running anything: bad input leaves no output
     scenarios = [parameter_uncertainty(load(p, args.scale, args.set), args) for p in paths]
     plan = load_plan(args.goals)
-    from ..engines import get
+    from sim.engines import get
     get(args.engine)
     slugs = slugs_for(paths)
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..report import build
+    from sim.report import build
     build(args.run_dir, tuple(args.compare), lang=args.lang, out=args.out, observed=args.observed,
           charts_dir=args.charts_dir, quiet=args.quiet)
     return 0

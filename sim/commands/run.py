@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
+from sim.commands.common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
                      check_scenario_args, load, load_plan, parameter_uncertainty)
 
 
@@ -44,14 +44,15 @@ def checkpoint_dir(out: str) -> str:
 
 
 def execute(args) -> int:
-    from .. import engines, output
-    from ..checkpoint import discard
-    from ..checks import InvariantError
-    from ..executors import TaskError
-    from ..goals import evaluate
-    from ..goals import summary as goals_summary
-    from ..runner import run
-    from ..output import check_out
+    from sim import engines
+    from sim.run import store as output
+    from sim.run.checkpoint import discard
+    from sim.outputs.checks import InvariantError
+    from sim.run.executors import TaskError
+    from sim.outputs.goals import evaluate
+    from sim.outputs.goals import summary as goals_summary
+    from sim.run.runner import run
+    from sim.run.store import check_out
     check_out(args.out)
     check_scenario_args(args)
     engines.get(args.engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import SpecError
+from sim.errors import SpecError
 
 
 def add(sub) -> None:
@@ -25,10 +25,10 @@ def add(sub) -> None:
 def execute(args) -> int:
     from pathlib import Path
 
-    from ..calibration import sensitivity as sa
-    from ..calibration.layer import apply_layer
-    from ..calibration.targets import load_targets
-    from ..spec import load_scenario
+    from sim.calibration import sensitivity as sa
+    from sim.spec.layer import apply_layer
+    from sim.calibration.targets import load_targets
+    from sim.spec.scenario import load_scenario
     if not 0 < args.scale <= 1:
         raise SpecError("<command line>", "--scale", "must be in (0, 1]")
     if args.trajectories < 2:

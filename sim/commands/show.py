@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_set_arg
+from sim.commands.common import add_set_arg
 
 
 def add(sub) -> None:
@@ -16,8 +16,8 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..overlay import project_root, resolve, to_toml
-    from ..spec import load_scenario
+    from sim.spec.overlay import project_root, resolve, to_toml
+    from sim.spec.scenario import load_scenario
     load_scenario(args.scenario, sets=args.set)  # validate first: errors name file and key
     layered = resolve(args.scenario, args.set)
     print(to_toml(layered, relative_to=project_root(Path(args.scenario))), end="")

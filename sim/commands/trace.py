@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import SpecError
-from .common import add_scenario_args, check_scenario_args, load
+from sim.errors import SpecError
+from sim.commands.common import add_scenario_args, check_scenario_args, load
 
 
 def add(sub) -> None:
@@ -16,8 +16,8 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..calendar import Calendar
-    from ..engine import simulate
+    from sim.spec.calendar import Calendar
+    from sim.engines.simpy_engine import simulate
     check_scenario_args(args)
     scenario = load(args.scenario, args.scale, args.set)
     pid = int(args.person) if args.person.isdigit() else args.person

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import SpecError
-from .common import add_followup_args, load
+from sim.errors import SpecError
+from sim.commands.common import add_followup_args, load
 
 
 def add(sub) -> None:
@@ -34,9 +34,9 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..cohort import parse_criteria, write_tables
-    from ..trial import design, run_trial
-    from ..output import check_out
+    from sim.studies.cohort import parse_criteria, write_tables
+    from sim.studies.trial import design, run_trial
+    from sim.run.store import check_out
     check_out(args.out)
     if args.replications < 1:
         raise SpecError("<command line>", "--replications", "must be at least 1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import SpecError
+from sim.errors import SpecError
 
 
 def add(sub) -> None:
@@ -24,7 +24,7 @@ def add(sub) -> None:
 
 
 def execute(args) -> int:
-    from ..calibration.api import backtest, validate
+    from sim.calibration.api import backtest, validate
     if not 0 < args.scale <= 1:
         raise SpecError("<command line>", "--scale", "must be in (0, 1]")
     if args.backtest is not None:

@@ -6,6 +6,6 @@
 (met / at risk / missed), charts (matplotlib), html (the page), build (assembly).
 """
 
-from .build import build
+from sim.report.build import build
 
 __all__ = ["build"]

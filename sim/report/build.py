@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
-from ..errors import SpecError
-from . import analysis, charts, goals, labels
-from . import format as fmt
-from .data import Comparison, Observation, Run, expand, load_comparison, load_observed, load_run
-from .html import render
+from sim import __version__
+from sim.errors import SpecError
+from sim.report import analysis, charts, goals, labels
+from sim.report import format as fmt
+from sim.report.data import Comparison, Observation, Run, expand, load_comparison, load_observed, load_run
+from sim.report.html import render
 
 OBSERVED_DIR = Path("calibration") / "observed"
 
@@ -55,7 +55,7 @@ def _scenario_path(run: Run) -> Path | None:
 
 def _scenario(run: Run):
     """(Scenario or None, note): the run's scenario if its file still has the run's hash."""
-    from ..spec import load_scenario
+    from sim.spec.scenario import load_scenario
     path = _scenario_path(run)
     if path is None:
         return None, "not found"
@@ -350,8 +350,8 @@ INVESTMENT_ROWS = (
 
 
 def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) -> dict | None:
-    """The investeringsmodel of sim.costs (activation spent against benefits saved), when the tables allow it."""
-    from .. import costs
+    """The investeringsmodel of sim.outputs.costs (activation spent against benefits saved), when the tables allow it."""
+    from sim.outputs import costs
     if "kind" not in base_costs.columns or "kind" not in alt_costs.columns:
         return None
     b, a = analysis.full_years(base_costs), analysis.full_years(alt_costs)
@@ -364,7 +364,7 @@ def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) ->
 
 def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[int] | None = None) -> dict:
     """Rows of the investment view (bands per measure and year) and its payback summary."""
-    from .. import costs
+    from sim.outputs import costs
     yt = years_table if only_years is None else years_table[years_table["year"].isin(only_years)]
     years = sorted(int(y) for y in yt["year"].unique())
     rows = []
@@ -381,7 +381,7 @@ def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[i
         try:
             v = float(x)
         except (TypeError, ValueError):
-            v = math.nan  # "not within horizon", as sim.costs writes it
+            v = math.nan  # "not within horizon", as sim.outputs.costs writes it
         if x == costs.NOT_WITHIN or not math.isfinite(v):
             return _t(lang, "ikke inden for perioden", "not within the horizon")
         return str(int(v))

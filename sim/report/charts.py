@@ -22,8 +22,8 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from . import format as fmt  # noqa: E402
-from . import labels  # noqa: E402
+from sim.report import format as fmt  # noqa: E402
+from sim.report import labels  # noqa: E402
 
 # Okabe–Ito, in an order that keeps neighbouring groups far apart; black is kept for totals.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",

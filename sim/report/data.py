@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SpecError
+from sim.errors import SpecError
 
 REQUIRED = ("manifest.json", "stocks.csv", "flows.csv", "indicators.csv")
 MANIFEST_KEYS = ("scenario", "seed", "replications", "years", "version")
@@ -116,7 +116,7 @@ def load_observed(path: str | Path) -> list[Observation]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(str(p), "", f"not valid TOML: {exc}") from None
     out = []
-    from .labels import GROUPS
+    from sim.report.labels import GROUPS
     for i, row in enumerate(doc.get("observed", [])):
         key = f"observed[{i}]"
         for k in ("group", "date", "value", "unit", "definition", "source"):

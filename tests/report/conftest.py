@@ -15,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import compare_output, output
-from sim.compare import compare
-from sim.goals import load_goals
-from sim.runner import run
-from sim.spec import load_scenario
+from sim.studies import compare_store as compare_output
+
+from sim.run import store as output
+from sim.studies.compare import compare
+from sim.outputs.goals import load_goals
+from sim.run.runner import run
+from sim.spec.scenario import load_scenario
 
 from ..conftest import BASELINE, ROOT
 

@@ -1,0 +1,1 @@
+"""What a run's records become: tables, costs, plan goals, invariant checks."""

@@ -1,0 +1,1 @@
+"""Running replications: the runner, its executors, checkpoints and the output store."""

@@ -1,0 +1,1 @@
+"""The scenario: its data model, loader, schema, overlays, levers and fitted layer."""

@@ -1,0 +1,1 @@
+"""Studies built on runs: scenario comparison, cohorts, virtual trials."""
