@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
-import os
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Iterator, Sequence
 
@@ -250,42 +249,3 @@ def batches(items: Sequence[int], slots: int, per_slot: int = 4, largest: int = 
         return []
     size = max(1, min(largest, -(-n // (slots * per_slot))))
     return [tuple(items[k:k + size]) for k in range(0, n, size)]
-
-
-def fault_injection(replications: Sequence[int]) -> None:
-    """Test hook, inert unless a test sets it up: the fault spec is the environment
-    variable ``CASEFLOW_FAULT``, or the contents of the file named by
-    ``CASEFLOW_FAULT_FILE`` (read at each task, so a test can arm a running cluster).
-
-    ``exit:REP:MARKER`` kills the worker process running replication REP the first time
-    (creating the MARKER file records that it happened, so the retry runs normally;
-    without MARKER it dies every time);
-    ``raise:REP`` makes that replication raise; ``sleep:REP:SECONDS`` delays it.
-    """
-    spec = os.environ.get("CASEFLOW_FAULT", "")
-    if not spec and os.environ.get("CASEFLOW_FAULT_FILE"):
-        try:
-            with open(os.environ["CASEFLOW_FAULT_FILE"]) as fh:
-                spec = fh.read().strip()
-        except OSError:
-            return
-    if not spec:
-        return
-    kind, _, rest = spec.partition(":")
-    rep, _, arg = rest.partition(":")
-    if int(rep) not in replications:
-        return
-    if kind == "raise":
-        raise RuntimeError(f"injected failure in replication {rep} (CASEFLOW_FAULT)")
-    if kind == "sleep":
-        import time
-        time.sleep(float(arg))
-    if kind == "exit" and not arg:
-        os._exit(17)  # every time: the worker can never finish this replication
-    if kind == "exit":
-        try:
-            fd = os.open(arg, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            return  # already died once: run normally
-        os.close(fd)
-        os._exit(17)

@@ -10,8 +10,6 @@ which tasks finish, or how often the run was interrupted and resumed.
 
 from __future__ import annotations
 
-import sys
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,7 +23,8 @@ from sim.outputs import tables
 from sim.spec.parameter_sets import for_replication
 from sim.run.checkpoint import Checkpoint, identity
 from sim.engines.simpy_engine import RunResult
-from sim.run.executors import Executor, TaskError
+from sim.run.executors import TaskError
+from sim.run.parallel import ExecutorChoice, Progress, opened
 from sim.spec.scenario import Scenario
 
 
@@ -134,7 +133,6 @@ class Task:
 def run_task(task: Task) -> list[dict]:
     """Run a batch, one result per replication. Importable, so spawned processes, Dask
     workers and notebooks can all run it."""
-    executors.fault_injection(task.replications)
     simulate = engines.get(task.engine)
     return [replicate(simulate, task.scenario, task.years, task.seed, rep,
                       check=task.check, engine=task.engine) for rep in task.replications]
@@ -168,7 +166,7 @@ def describe(task: Task) -> str:
 
 def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int = 2015,
         workers: int = 1, progress: bool = False, *, engine: str = "simpy",
-        executor: str | Executor | None = None, checkpoint: str | None = None,
+        executor: ExecutorChoice = None, checkpoint: str | None = None,
         resume: bool = False, check: bool = False) -> Results:
     """Run ``replications`` of ``scenario``; the result does not depend on how.
 
@@ -189,9 +187,7 @@ def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int 
     todo = [r for r in range(replications) if r not in results]
     bar = Progress(replications, resumed, progress)
     if todo:
-        own = not isinstance(executor, Executor)
-        ex = executors.make(executor, min(workers, len(todo))) if own else executor
-        try:
+        with opened(executor, workers, len(todo)) as ex:
             tasks = [Task(scenario, years, seed, engine, b, check)
                      for b in executors.batches(todo, ex.slots)]
             for i, outs in ex.results(run_task, tasks, describe=describe):
@@ -202,13 +198,6 @@ def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int 
                     if cp:
                         cp.save(rep, res)
                 bar.update(len(outs))
-        except BaseException:
-            if own:  # interrupted or failed: do not wait for batches still running
-                ex.abort()
-            raise
-        else:
-            if own:
-                ex.close()
     missing = [r for r in range(replications) if r not in results]
     if missing:  # cannot happen unless an executor lost a task: never hand back a run with gaps
         raise TaskError(f"replications {missing}", "no result")
@@ -218,34 +207,3 @@ def run(scenario: Scenario, years: float = 5, replications: int = 10, seed: int 
     return Results(scenario, years, seed, replications, cat, sum(o["persons"] for o in ordered),
                    sum(o["events"] for o in ordered), sum(o["wall"] for o in ordered),
                    engine=engine, resumed=resumed)
-
-
-class Progress:
-    """``replications 12/50 (4 resumed)  0:21 elapsed, ETA 1:05`` on stderr, one updating line."""
-
-    def __init__(self, total: int, done: int, on: bool) -> None:
-        self.total, self.done, self.resumed, self.on = total, done, done, on
-        self.t0 = time.perf_counter()
-        if on and done:
-            self._show()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.on:
-            self._show()
-
-    def _show(self) -> None:
-        elapsed = time.perf_counter() - self.t0
-        new = self.done - self.resumed
-        line = f"\rreplications {self.done}/{self.total}"
-        if self.resumed:
-            line += f" ({self.resumed} from checkpoint)"
-        line += f"  {_clock(elapsed)} elapsed"
-        if 0 < new and self.done < self.total:
-            line += f", ETA {_clock(elapsed / new * (self.total - self.done))}"
-        print(line + "  ", end="\n" if self.done >= self.total else "", file=sys.stderr, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
