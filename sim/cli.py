@@ -8,6 +8,7 @@ import sys
 
 from sim.outputs.checks import InvariantError
 from sim.errors import SpecError
+from sim.run.executors import TaskError
 
 # Subcommands, one module each in sim/commands/ (see its docstring).
 COMMANDS = ("run", "trace", "show", "compare", "calibrate", "validate", "sensitivity", "cohort",
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except InvariantError as exc:  # a model bug, not bad input: see sim/outputs/checks.py
         print(f"caseflow: {exc}", file=sys.stderr)
+        return 1
+    except TaskError as exc:  # a replication raised, or its workers kept dying (sim/run/executors.py)
+        print(f"caseflow: failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("caseflow: interrupted", file=sys.stderr)

@@ -106,3 +106,23 @@ def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
     assert np.array_equal(resumed.x, whole.x)
     assert resumed.objective == whole.objective
     assert [j for _, j in resumed.evaluations.history] == [j for _, j in whole.evaluations.history]
+
+
+def test_evaluations_do_not_depend_on_the_executor(tmp_path):
+    """The objective's replications give identical values sequentially and in two worker
+    processes, and inside ``running()`` one pool serves every evaluation."""
+    sc = tiny_scenario(tmp_path, n=300)
+    ts = targets_file(tmp_path, [30, 60, 80, 90], [8, 8, 8, 8], years=0.7)
+    x = np.log([1.2, 0.9])
+    seq = Problem(sc, ts.parameters, ts.targets, ts.years, seed=4, replications=3, engine="simpy",
+                  executor="sequential")
+    par = replace(seq, executor="processes", workers=2)
+    want = seq.simulate(x)
+    assert want.shape == (3, 4) and np.all(np.isfinite(want)) and len(np.unique(want[:, 0])) > 1
+    assert np.array_equal(par.simulate(x), want)
+    with par.running():
+        pool = par._open
+        assert np.array_equal(par.simulate(x), want)
+        assert np.array_equal(par.simulate(np.zeros(2)), seq.simulate(np.zeros(2)))
+        assert par._open is pool and pool._pool is not None  # the same workers, still up
+    assert par._open is None and pool._pool is None  # closed with the block

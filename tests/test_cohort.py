@@ -122,3 +122,30 @@ def test_cohort_command_writes_tables_and_bad_input_writes_nothing(tmp_path, cap
     assert "--where.weeks" in capsys.readouterr().err and not bad.exists()
     assert main(base + ["--where", "state=dagpenge", "--at", "2014-01-01", "--out", str(bad)]) == 2
     assert not bad.exists()
+
+
+def test_the_shares_do_not_depend_on_the_executor(small, tmp_path):
+    """Sequential and two worker processes give identical tables; so does a pool whose worker
+    dies on replication 1 (tests/faults.py), whose tasks run again with the same answer."""
+    from sim.run import executors
+
+    from .faults import Faulty
+    crit = parse_criteria("state=dagpenge|kontanthjaelp_jobparat,min_weeks=4", small)
+    args = (small, "2015-03-01", crit, (3, 6), 3, 11)
+    ref = follow(*args, executor="sequential")
+    assert min(ref.sizes) > 5  # a cohort to follow: the comparison could fail
+    par = follow(*args, workers=2, executor="processes")
+    assert par.shares.to_csv(index=False) == ref.shares.to_csv(index=False)
+    assert par.sizes == ref.sizes
+    marker = tmp_path / "died"
+    with executors.make("processes", 2) as ex:
+        survived = follow(*args, executor=Faulty(ex, f"exit:1:{marker}"))
+    assert marker.exists(), "the fault was not triggered: the test would prove nothing"
+    assert survived.shares.to_csv(index=False) == ref.shares.to_csv(index=False)
+
+
+def test_cohort_command_bad_executor_is_an_input_error(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert main(["cohort", str(BASELINE), "--scale", "0.02", "--at", "2015-02-01", "--replications", "1",
+                 "--where", "state=dagpenge", "--executor", "threads", "--out", str(out)]) == 2
+    assert "--executor" in capsys.readouterr().err and not out.exists()

@@ -21,6 +21,7 @@ from sim.calibration.model import calibration_scenario, factors_of
 from sim.calibration.objective import Problem, default_engine
 from sim.calibration.targets import TargetSet, load_targets
 from sim.calibration.uncertainty import sample
+from sim.run.parallel import ExecutorChoice
 
 
 @dataclass
@@ -34,10 +35,11 @@ class Calibration:
 
 
 def problem_for(ts: TargetSet, *, scale: float = 0.05, replications: int = 4, seed: int = 2013,
-                engine: str | None = None, workers: int = 1) -> Problem:
+                engine: str | None = None, workers: int = 1,
+                executor: ExecutorChoice = None) -> Problem:
     sc = calibration_scenario(ts, scale)
     return Problem(sc, ts.parameters, ts.targets, ts.years, seed=seed, replications=replications,
-                   engine=engine or default_engine(), workers=workers)
+                   engine=engine or default_engine(), workers=workers, executor=executor)
 
 
 def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications: int = 4,
@@ -45,17 +47,20 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
               out: str | Path | None = None, resume: bool = False, progress: bool = False,
               stage2_per_generation: int = 0, n_sets: int = 20, workers: int = 1,
               stop_after: int | None = None, today: dt.date | None = None,
-              start_from: str | Path | Layer | None = None) -> Calibration:
+              start_from: str | Path | Layer | None = None,
+              executor: ExecutorChoice = None) -> Calibration:
     """Fit the free parameters of ``targets``; write the layer and its fit report to ``out``.
 
     The checkpoint is ``<out>.checkpoint.jsonl``: with ``resume`` an interrupted fit
     continues (same result as uninterrupted); without it a stale checkpoint is replaced.
     ``stage2_per_generation`` > 0 adds stage-2 parameter sets (2 generations).
     ``start_from``: a fitted layer whose factors (by parameter name) are the starting point.
+    ``executor``/``workers``: where each evaluation's replications run (one executor for
+    the whole fit), as for :func:`sim.run.runner.run`; the fit does not depend on them.
     """
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     problem = problem_for(ts, scale=scale, replications=replications, seed=seed, engine=engine,
-                          workers=workers)
+                          workers=workers, executor=executor)
     s0 = stage0.check(ts, problem.scenario)
     out = Path(out) if out else None
     ckpt = None
@@ -67,10 +72,11 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
     if start_from is not None:
         prev = start_from if isinstance(start_from, Layer) else read_layer(start_from)
         x0 = np.array([np.log(prev.factors.get(p.name, 1.0)) for p in ts.parameters])
-    f = fit(problem, budget=budget, x0=x0, checkpoint=ckpt, progress=progress, stop_after=stop_after)
-    sets = np.empty((0, len(ts.parameters)))
-    if stage2_per_generation > 0:
-        sets = sample(f, per_generation=stage2_per_generation, n_sets=n_sets, seed=seed).sets
+    with problem.running():
+        f = fit(problem, budget=budget, x0=x0, checkpoint=ckpt, progress=progress, stop_after=stop_after)
+        sets = np.empty((0, len(ts.parameters)))
+        if stage2_per_generation > 0:
+            sets = sample(f, per_generation=stage2_per_generation, n_sets=n_sets, seed=seed).sets
     today = today or dt.date.today()
     provenance = (f"fitted to {ts.file}, {today.isoformat()}, objective {f.objective:.4g} "
                   f"(before {f.objective0:.4g}) over {len(ts.in_sample)} in-sample targets")
@@ -94,14 +100,16 @@ def calibrate(targets: str | Path | TargetSet, *, budget: int = 60, replications
 
 def validate(targets: str | Path | TargetSet, layer: str | Path | Layer | None, *,
              replications: int = 4, scale: float = 0.05, seed: int = 2013,
-             engine: str | None = None, only_held_out: bool = True) -> pd.DataFrame:
+             engine: str | None = None, only_held_out: bool = True, workers: int = 1,
+             executor: ExecutorChoice = None) -> pd.DataFrame:
     """Score the (held-out) targets under the fitted layer: forecast error per target.
 
     Uses different replication seeds from the fit (``seed + 1``), so the score is not
     flattered by the fit's common random numbers.
     """
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
-    problem = problem_for(ts, scale=scale, replications=replications, seed=seed + 1, engine=engine)
+    problem = problem_for(ts, scale=scale, replications=replications, seed=seed + 1, engine=engine,
+                          workers=workers, executor=executor)
     sc = problem.scenario if layer is None else apply_layer(problem.scenario, layer)
     problem = replace(problem, scenario=sc, parameters=(), held_out_too=True)
     sims = problem.simulate(np.zeros(0))
@@ -122,17 +130,20 @@ def backtest_targets(ts: TargetSet, year: int) -> TargetSet:
 def backtest(targets: str | Path | TargetSet, year: int, *, horizon_years: int = 3, budget: int = 40,
              replications: int = 4, scale: float = 0.05, seed: int = 2013, engine: str | None = None,
              out: str | Path | None = None, progress: bool = False,
-             start_from: str | Path | Layer | None = None) -> pd.DataFrame:
+             start_from: str | Path | Layer | None = None, workers: int = 1,
+             executor: ExecutorChoice = None) -> pd.DataFrame:
     """Fit on targets up to ``year``, forecast ``year``+1 … ``year``+``horizon_years``, score those."""
     ts = targets if isinstance(targets, TargetSet) else load_targets(targets)
     bt = backtest_targets(ts, year)
     cal = calibrate(bt, budget=budget, replications=replications, scale=scale, seed=seed,
-                    engine=engine, out=out, progress=progress, start_from=start_from)
+                    engine=engine, out=out, progress=progress, start_from=start_from,
+                    workers=workers, executor=executor)
     window_end = dt.date(year + horizon_years + 1, 1, 1)
     layer = read_layer(cal.layer_path) if cal.layer_path else Layer(
         "", cal.provenance, cal.fit.factors, {k: tuple(v) for k, v in cal.fit.problem.hazards_of.items()},
         (), {}, {p.name: p.scaling for p in bt.parameters})
-    scored = validate(bt, layer, replications=replications, scale=scale, seed=seed, engine=engine)
+    scored = validate(bt, layer, replications=replications, scale=scale, seed=seed, engine=engine,
+                      workers=workers, executor=executor)
     in_window = [bt.get(n).last_date <= window_end and bt.get(n).last_date > dt.date(year + 1, 1, 1)
                  for n in scored["target"]]
     return scored[in_window]

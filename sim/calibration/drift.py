@@ -17,23 +17,38 @@ from sim import engines
 from sim.spec.calendar import WEEKS_PER_YEAR
 from sim.spec.parameter_sets import fixed_parameters
 from sim.calibration.objective import default_engine
+from sim.run.parallel import ExecutorChoice, run_all
 
 LIMIT = 0.15  # largest yearly relative change without a written reason (issue 2)
 
 
+def drift_task(task: tuple) -> np.ndarray:
+    """``(scenario, replication, years, seed, engine, marks)`` → persons per state at the
+    marks, full scale, [mark, state]; importable, so spawned processes and Dask workers can run it."""
+    scenario, rep, years, seed, engine, marks = task
+    res = engines.get(engine)(scenario, years=years, seed=seed, replication=rep)
+    return res.recorder.persons[marks].sum(axis=2) / scenario.scale
+
+
+def describe_task(task: tuple) -> str:
+    return f"drift replication {task[1]}"
+
+
 def drift(scenario, years: int = 5, replications: int = 4, seed: int = 2015,
-          engine: str | None = None) -> pd.DataFrame:
+          engine: str | None = None, *, workers: int = 1, executor: ExecutorChoice = None,
+          progress: bool = False) -> pd.DataFrame:
     """One row per (state, year): stock at the start of the year and at its end, the
-    relative change, its Monte Carlo standard error and whether |change| > 15 %."""
+    relative change, its Monte Carlo standard error and whether |change| > 15 %.
+    ``executor``/``workers``: where the replications run (sim/run/parallel.py); the result
+    does not depend on them."""
     scenario = fixed_parameters(scenario)
-    sim = engines.get(engine or default_engine())
+    engine = engine or default_engine()
+    engines.get(engine)  # unknown engine: a clear error before any work
     marks = [min(int(round(y * WEEKS_PER_YEAR)), int(math.ceil(years * WEEKS_PER_YEAR)))
              for y in range(years + 1)]
-    per_rep = []
-    for r in range(replications):
-        res = sim(scenario, years=years, seed=seed, replication=r)
-        per_rep.append(res.recorder.persons[marks].sum(axis=2) / scenario.scale)  # [mark, state]
-    a = np.array(per_rep)  # [rep, mark, state]
+    tasks = [(scenario, r, years, seed, engine, marks) for r in range(replications)]
+    a = np.array(run_all(drift_task, tasks, executor=executor, workers=workers, progress=progress,
+                         describe=describe_task))  # [rep, mark, state]
     rows = []
     for s, name in enumerate(scenario.state_names):
         if name == "outside":

@@ -18,15 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from sim import engines
 from sim.errors import SpecError
+from sim.run.parallel import ExecutorChoice, opened, run_all
 from sim.spec.scenario import Scenario
 from sim.calibration import measures
 from sim.calibration.model import apply_multipliers, factors_of, resolve, scalings
@@ -41,15 +42,18 @@ def default_engine() -> str:
 
 
 def simulate_targets(task: tuple) -> list[float]:
-    """One replication → every target's model value (NaN past the run's end).
-
-    Importable, so spawned workers can run it.
+    """``(scenario, replication, years, seed, engine, targets)`` → every target's model value
+    (NaN past the run's end). Importable, so spawned processes and Dask workers can run it.
     """
-    scenario, years, seed, rep, engine, targets = task
+    scenario, rep, years, seed, engine, targets = task
     r = engines.get(engine)(scenario, years=years, seed=seed, replication=rep)
     h = measures.History.from_run(r)
     end = scenario.start + dt.timedelta(days=7 * h.weeks)
     return [measures.value(h, t) if t.last_date <= end else float("nan") for t in targets]
+
+
+def describe_task(task: tuple) -> str:
+    return f"calibration replication {task[1]}"
 
 
 def years_needed(start: dt.date, targets, years: float) -> float:
@@ -60,7 +64,12 @@ def years_needed(start: dt.date, targets, years: float) -> float:
 
 @dataclass
 class Problem:
-    """What a fit simulates: a scenario, its free parameters, the targets and the replications."""
+    """What a fit simulates: a scenario, its free parameters, the targets and the replications.
+
+    ``executor``/``workers``: where each evaluation's replications run, as for
+    :func:`sim.run.runner.run`; the values do not depend on them. Inside :meth:`running`
+    one executor serves every evaluation.
+    """
 
     scenario: Scenario
     parameters: tuple[FreeParameter, ...]
@@ -71,8 +80,10 @@ class Problem:
     engine: str = field(default_factory=default_engine)
     workers: int = 1
     held_out_too: bool = False  # simulate far enough to compute the held-out targets as well
+    executor: ExecutorChoice = None
 
     def __post_init__(self) -> None:
+        self._open = None  # the executor kept open by running()
         self.hazards_of = resolve(self.parameters, self.scenario)
         needed = [t for t in self.targets if self.held_out_too or not t.held_out] or list(self.targets)
         self.run_years = years_needed(self.scenario.start, needed, self.years)
@@ -84,14 +95,25 @@ class Problem:
     def simulate(self, x: np.ndarray) -> np.ndarray:
         """[replication, target] model values at log-multipliers ``x``."""
         sc = self.scenario_at(np.asarray(x, dtype=float))
-        tasks = [(sc, self.run_years, self.seed, r, self.engine, self.targets)
+        tasks = [(sc, r, self.run_years, self.seed, self.engine, self.targets)
                  for r in range(self.replications)]
-        if self.workers > 1 and self.replications > 1:
-            with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn")) as pool:
-                rows = list(pool.map(simulate_targets, tasks))
-        else:
-            rows = [simulate_targets(t) for t in tasks]
+        rows = run_all(simulate_targets, tasks, executor=self._open or self.executor,
+                       workers=self.workers, describe=describe_task)
         return np.array(rows, dtype=float)
+
+    @contextmanager
+    def running(self) -> Iterator["Problem"]:
+        """Keep one executor open for every evaluation in the block (a fit makes dozens,
+        and starting worker processes costs about a second each time)."""
+        if self._open is not None:  # already inside running()
+            yield self
+            return
+        with opened(self.executor, self.workers, self.replications) as ex:
+            self._open = ex
+            try:
+                yield self
+            finally:
+                self._open = None
 
 
 def weights(targets: tuple[Target, ...], sims: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from sim.calibration.model import apply_multipliers, resolve, scalings
 from sim.spec.scaling import PLAIN, Scaling
 from sim.calibration.objective import default_engine
 from sim.calibration.targets import FreeParameter
+from sim.run.parallel import ExecutorChoice, opened, run_all
 
 DUMMY = "dummy"
 
@@ -113,7 +114,9 @@ def dummy_seed(factors: list[Factor], values, seed: int) -> int:
 
 
 def run_point(task: tuple) -> dict[str, float]:
-    """Mean outputs over the fixed replications at one design point (importable for workers)."""
+    """``(scenario, factors, values, years, seed, replications, engine)`` → mean outputs over
+    the fixed replications at one design point; importable, so spawned processes and Dask
+    workers can run it."""
     scenario, factors, values, years, seed, replications, engine = task
     sc = apply_factors(scenario, factors, values)
     seed = dummy_seed(factors, values, seed)
@@ -122,32 +125,46 @@ def run_point(task: tuple) -> dict[str, float]:
     return {k: float(np.mean([row[k] for row in rows])) for k in rows[0]}
 
 
-def _evaluate(scenario, factors, points, years, seed, replications, engine, progress) -> pd.DataFrame:
-    rows = []
-    for i, x in enumerate(points):
-        rows.append(run_point((scenario, factors, np.exp(x), years, seed, replications, engine)))
-        if progress:
-            print(f"\rdesign point {i + 1}/{len(points)}", end="", flush=True)
-    if progress:
-        print()
-    return pd.DataFrame(rows)
+def describe_point(task: tuple) -> str:
+    return "design point " + ", ".join(f"{f.name}={v:.4g}" for f, v in zip(task[1], task[2]))
 
 
-def noise(scenario: Scenario, years: float, seed: int, replications: int, engine: str) -> pd.Series:
+def _evaluate(scenario, factors, points, years, seed, replications, engine, progress,
+              executor: ExecutorChoice = None, workers: int = 1) -> pd.DataFrame:
+    tasks = [(scenario, factors, np.exp(x), years, seed, replications, engine) for x in points]
+    return pd.DataFrame(run_all(run_point, tasks, executor=executor, workers=workers,
+                                progress=progress, what="design points", describe=describe_point))
+
+
+def outputs_task(task: tuple) -> dict[str, float]:
+    """``(scenario, replication, years, seed, engine)`` → :func:`outputs` of that replication;
+    importable, so spawned processes and Dask workers can run it."""
+    scenario, rep, years, seed, engine = task
+    return outputs(engines.get(engine)(scenario, years=years, seed=seed, replication=rep), years)
+
+
+def describe_replication(task: tuple) -> str:
+    return f"sensitivity replication {task[1]}"
+
+
+def noise(scenario: Scenario, years: float, seed: int, replications: int, engine: str, *,
+          executor: ExecutorChoice = None, workers: int = 1) -> pd.Series:
     """Between-replication standard error of each output's mean at the base point."""
-    sim = engines.get(engine)
-    rows = pd.DataFrame([outputs(sim(scenario, years=years, seed=seed, replication=r), years)
-                         for r in range(replications)])
+    tasks = [(scenario, r, years, seed, engine) for r in range(replications)]
+    rows = pd.DataFrame(run_all(outputs_task, tasks, executor=executor, workers=workers,
+                                describe=describe_replication))
     return rows.std(ddof=1) / math.sqrt(replications) if replications > 1 else rows.iloc[0] * np.nan
 
 
 def morris(scenario: Scenario, factors: list[Factor], *, years: float = 5, trajectories: int = 6,
            levels: int = 4, replications: int = 2, seed: int = 2015, engine: str | None = None,
-           progress: bool = False) -> pd.DataFrame:
+           progress: bool = False, executor: ExecutorChoice = None, workers: int = 1) -> pd.DataFrame:
     """Morris elementary effects on log-multipliers; one row per (output, factor), ranked.
 
     Columns: mu_star, sigma, noise_mu_star (the dummy's μ* for that output), mc_se (the
     output's between-replication standard error), ratio = mu_star / noise_mu_star.
+    ``executor``/``workers``: where the design points run (sim/run/parallel.py); the
+    result does not depend on them.
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
@@ -155,8 +172,9 @@ def morris(scenario: Scenario, factors: list[Factor], *, years: float = 5, traje
     engine = engine or default_engine()
     prob = _salib_problem(factors)
     x = morris_sample.sample(prob, trajectories, num_levels=levels, seed=seed)
-    y = _evaluate(scenario, factors, x, years, seed, replications, engine, progress)
-    se = noise(scenario, years, seed, replications, engine)
+    with opened(executor, workers, len(x)) as ex:
+        y = _evaluate(scenario, factors, x, years, seed, replications, engine, progress, ex)
+        se = noise(scenario, years, seed, replications, engine, executor=ex)
     rows = []
     for col in y.columns:
         res = morris_analyze.analyze(prob, x, y[col].to_numpy(), num_levels=levels, seed=seed)
@@ -199,15 +217,16 @@ def ranking(morris_table: pd.DataFrame, resolve: float = 2.0) -> pd.DataFrame:
 
 def sobol(scenario: Scenario, factors: list[Factor], *, years: float = 5, n: int = 16,
           replications: int = 2, seed: int = 2015, engine: str | None = None,
-          progress: bool = False) -> pd.DataFrame:
-    """First-order and total Sobol indices (Saltelli design, N·(k+2) points) for a few factors."""
+          progress: bool = False, executor: ExecutorChoice = None, workers: int = 1) -> pd.DataFrame:
+    """First-order and total Sobol indices (Saltelli design, N·(k+2) points) for a few factors;
+    ``executor``/``workers`` as for :func:`morris`."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
     engine = engine or default_engine()
     prob = _salib_problem(factors)
     x = sobol_sample.sample(prob, n, calc_second_order=False, seed=seed)
-    y = _evaluate(scenario, factors, x, years, seed, replications, engine, progress)
+    y = _evaluate(scenario, factors, x, years, seed, replications, engine, progress, executor, workers)
     rows = []
     for col in y.columns:
         vals = y[col].to_numpy()

@@ -20,6 +20,7 @@ from sim.engines.simpy_engine import simulate
 from sim.spec.layer import apply_layer
 from sim.calibration.model import calibration_scenario
 from sim.calibration.targets import TargetSet
+from sim.run.parallel import ExecutorChoice, run_all
 
 
 class PriorHistories:
@@ -63,24 +64,36 @@ class PriorHistories:
         return out
 
 
+def start_task(task: tuple) -> tuple[np.ndarray, dict[str, list[float]]]:
+    """``(scenario, replication, t, seed)`` → persons per state at week ``t`` and the
+    :class:`PriorHistories` records; importable, so spawned processes and Dask workers can run it."""
+    sc, rep, t, seed = task
+    w = PriorHistories(t)
+    res = simulate(sc, years=t / WEEKS_PER_YEAR + 0.05, seed=seed, replication=rep, watchers=(w,))
+    return res.recorder.persons[int(round(t))].sum(axis=1), w.records
+
+
+def describe_task(task: tuple) -> str:
+    return f"starting-point replication {task[1]}"
+
+
 def fitted_start(ts: TargetSet, layer, date: dt.date, *, scale: float = 0.2,
-                 replications: int = 4, seed: int = 2015) -> tuple[dict[str, float], dict]:
+                 replications: int = 4, seed: int = 2015, workers: int = 1,
+                 executor: ExecutorChoice = None,
+                 progress: bool = False) -> tuple[dict[str, float], dict]:
     """Mean stocks per state (full scale) and earlier-unemployment (share, weeks) at ``date``
-    in the fitted calibration run (SimPy engine: the histories are read from live citizens)."""
+    in the fitted calibration run (SimPy engine: the histories are read from live citizens).
+    ``executor``/``workers``: where the replications run (sim/run/parallel.py); the result
+    does not depend on them."""
     sc = apply_layer(calibration_scenario(ts, scale), layer)
     t = float(Calendar(sc.start).week(date))
-    years = t / WEEKS_PER_YEAR + 0.05
+    done = run_all(start_task, [(sc, r, t, seed) for r in range(replications)], executor=executor,
+                   workers=workers, progress=progress, describe=describe_task)
     stocks = np.zeros(len(sc.states))
-    watchers = []
-    for r in range(replications):
-        w = PriorHistories(t)
-        res = simulate(sc, years=years, seed=seed, replication=r, watchers=(w,))
-        week = int(round(t))
-        stocks += res.recorder.persons[week].sum(axis=1)
-        watchers.append(w)
     merged = PriorHistories(t)
-    for w in watchers:
-        for k, v in w.records.items():
+    for persons, records in done:  # in replication order: the same sums however they ran
+        stocks += persons
+        for k, v in records.items():
             merged.records.setdefault(k, []).extend(v)
     mean = stocks / replications / sc.scale
     return {name: float(v) for name, v in zip(sc.state_names, mean)}, merged.estimate()

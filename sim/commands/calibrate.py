@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.commands.common import add_executor_args
 from sim.errors import SpecError
 
 
@@ -15,7 +16,7 @@ def add(sub) -> None:
                    help="population scale of the fit; counts are compared at full scale (default 0.05)")
     p.add_argument("--seed", type=int, default=2013)
     p.add_argument("--engine", default=None, help="simulation engine (default: vector if available)")
-    p.add_argument("--workers", type=int, default=1, help="processes per evaluation (default 1)")
+    add_executor_args(p)
     p.add_argument("--stage2", type=int, default=0, metavar="N",
                    help="stage-2 parameter uncertainty: N points per generation, 2 generations (default off)")
     p.add_argument("--out", default="calibration/fitted/aalborg.toml")
@@ -38,7 +39,7 @@ def execute(args) -> int:
                     scale=args.scale, seed=args.seed, engine=args.engine, out=args.out,
                     resume=args.resume, progress=not args.quiet,
                     stage2_per_generation=args.stage2, workers=args.workers,
-                    start_from=args.start_from)
+                    executor=args.executor, start_from=args.start_from)
     if not args.quiet:
         flagged = cal.stage0[cal.stage0["flagged"]]
         if len(flagged):

@@ -42,7 +42,7 @@ def execute(args) -> int:
     scenario = load(args.scenario, args.scale)
     criteria = parse_criteria(args.where, scenario)
     res = follow(scenario, args.at, criteria, after, args.replications, args.seed,
-                 workers=args.workers, progress=not args.quiet)
+                 workers=args.workers, progress=not args.quiet, executor=args.executor)
     if not any(res.sizes):
         raise SpecError("<command line>", "--where", f"nobody matches at {res.at} in any replication")
     manifest = {"scenario": scenario.name, "scenario_file": scenario.file,

@@ -19,13 +19,26 @@ def add_scenario_args(p: argparse.ArgumentParser, *, replications: int | None = 
     add_set_arg(p)
 
 
+def add_executor_args(p: argparse.ArgumentParser, *, executor: str | None = None,
+                      workers: int = 1) -> None:
+    """``--executor`` and ``--workers``, the same on every command that runs replications
+    (sim/run/parallel.py): the numbers never depend on them, only the time does."""
+    default = f"default {executor}" if executor else \
+        "default: processes when --workers is above 1, else sequential"
+    p.add_argument("--executor", default=executor,
+                   help="where replications run: sequential, processes, dask (a local cluster of "
+                        f"--workers processes) or dask://HOST:PORT (a running scheduler) ({default})")
+    p.add_argument("--workers", type=int, default=workers,
+                   help=f"worker processes for processes or dask (default {workers})")
+
+
 def add_followup_args(p: argparse.ArgumentParser, *, out: str, replications_help: str | None = None) -> None:
-    """``--replications``, ``--seed``, ``--scale``, ``--workers``, ``--quiet`` and ``--out`` as
-    the commands that follow people from a date (cohort, trial) have them."""
+    """``--replications``, ``--seed``, ``--scale``, ``--executor``, ``--workers``, ``--quiet``
+    and ``--out`` as the commands that follow people from a date (cohort, trial) have them."""
     p.add_argument("--replications", type=int, default=10, help=replications_help)
     p.add_argument("--seed", type=int, default=2015)
     p.add_argument("--scale", type=float, default=1.0, help="population multiplier (default 1)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--out", default=out)
 

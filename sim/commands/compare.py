@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from sim.commands.common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
-                     check_scenario_args, load, load_plan, parameter_uncertainty)
+from sim.commands.common import (add_executor_args, add_goals_arg, add_parameter_uncertainty_arg,
+                                add_scenario_args, check_scenario_args, load, load_plan,
+                                parameter_uncertainty)
 
 
 def add(sub) -> None:
@@ -16,13 +17,11 @@ def add(sub) -> None:
     p.add_argument("scenarios", nargs="+", metavar="scenario")
     add_scenario_args(p)
     add_parameter_uncertainty_arg(p)
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/compare")
     p.add_argument("--lang", choices=("en", "da"), default="en",
                    help="headings in the workbook and labels in the charts (CSV stays English)")
     p.add_argument("--engine", default="simpy", help="simpy (reference) or vector (sim/engines.py)")
-    p.add_argument("--executor", default="processes",
-                   help="sequential, processes, dask (a local cluster) or dask://host:port")
+    add_executor_args(p, executor="processes", workers=min(2, os.cpu_count() or 1))
     p.add_argument("--quiet", action="store_true", help="no progress or summary (for scripts)")
     add_goals_arg(p)
     p.set_defaults(func=execute)

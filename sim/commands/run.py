@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from sim.commands.common import (add_goals_arg, add_parameter_uncertainty_arg, add_scenario_args,
-                     check_scenario_args, load, load_plan, parameter_uncertainty)
+from sim.commands.common import (add_executor_args, add_goals_arg, add_parameter_uncertainty_arg,
+                                add_scenario_args, check_scenario_args, load, load_plan,
+                                parameter_uncertainty)
 
 
 def add(sub) -> None:
@@ -22,11 +23,7 @@ def add(sub) -> None:
     add_scenario_args(p)
     add_parameter_uncertainty_arg(p)
     p.add_argument("--engine", default="simpy", help="simulation engine: simpy (reference) or vector")
-    p.add_argument("--executor", default="processes",
-                   help="where replications run: processes (default), sequential, dask (a local "
-                        "cluster of --workers processes) or dask://HOST:PORT (a running scheduler)")
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                   help="worker processes for processes or dask (default: 2 or the number of cores)")
+    add_executor_args(p, executor="processes", workers=min(2, os.cpu_count() or 1))
     p.add_argument("--out", default="out/run")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from OUT.checkpoint/ (same arguments)")

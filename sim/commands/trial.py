@@ -45,7 +45,7 @@ def execute(args) -> int:
     trial = design(scenario, group, args.at, args.size, args.intervention, args.outcomes,
                    args.followup)
     res = run_trial(scenario, trial, args.replications, args.seed, workers=args.workers,
-                    progress=not args.quiet)
+                    progress=not args.quiet, executor=args.executor)
     if res.pilots.empty:
         raise SpecError("<command line>", "--group",
                         f"fewer than two people eligible at {res.at} in every replication")

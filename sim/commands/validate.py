@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.commands.common import add_executor_args
 from sim.errors import SpecError
 
 
@@ -19,6 +20,7 @@ def add(sub) -> None:
     p.add_argument("--scale", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=2013)
     p.add_argument("--engine", default=None)
+    add_executor_args(p)
     p.add_argument("--out", default=None, help="write the score table as CSV here")
     p.set_defaults(func=execute)
 
@@ -35,10 +37,12 @@ def execute(args) -> int:
         table = backtest(args.targets, args.backtest, horizon_years=args.horizon, budget=args.budget,
                          replications=args.replications, scale=args.scale, seed=args.seed,
                          engine=args.engine, out=out_layer, progress=True,
-                         start_from=args.start_from)
+                         start_from=args.start_from, workers=args.workers,
+                         executor=args.executor)
     else:
         table = validate(args.targets, args.fitted, replications=args.replications,
-                         scale=args.scale, seed=args.seed, engine=args.engine)
+                         scale=args.scale, seed=args.seed, engine=args.engine,
+                         workers=args.workers, executor=args.executor)
     cols = ["target", "value", "sim_mean", "sim_p5", "sim_p95", "gap", "relative_error", "z",
             "within_tolerance"]
     import pandas as pd

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
 from sim.errors import SpecError
+from sim.run.parallel import ExecutorChoice, run_all
 from sim.spec.schema import Node, read_toml
 from sim.spec.scenario import Scenario
 
@@ -253,21 +254,29 @@ class CohortResult:
 
 
 def cohort_task(task: tuple) -> tuple[list, dict[float, np.ndarray]]:
-    """``(scenario, criteria, at, followups, seed, replication)`` → (ids, states per follow-up);
-    importable, so spawn-based workers can run it."""
+    """``(scenario, replication, criteria, at, followups, seed)`` → (ids, states per follow-up);
+    importable, so spawned processes and Dask workers can run it."""
     from sim.engines.simpy_engine import simulate
-    scenario, criteria, t0, times, seed, rep = task
+    scenario, rep, criteria, t0, times, seed = task
     w = CohortWatcher(criteria, t0, times)
     simulate(scenario, years=times[-1] / WEEKS_PER_YEAR + 1e-6, seed=seed, replication=rep,
              watchers=(w,))
     return w.ids, w.states
 
 
+def describe_task(task: tuple) -> str:
+    return f"cohort replication {task[1]}"
+
+
 def follow(scenario: Scenario, at: dt.date | str, criteria: Criteria,
            after_months: tuple[int, ...] = (6, 12, 24), replications: int = 10,
-           seed: int = 2015, workers: int = 1, progress: bool = False) -> CohortResult:
-    """Run ``replications`` of ``scenario`` up to the last follow-up and follow the cohort
-    (the result does not depend on ``workers``)."""
+           seed: int = 2015, workers: int = 1, progress: bool = False, *,
+           executor: ExecutorChoice = None) -> CohortResult:
+    """Run ``replications`` of ``scenario`` up to the last follow-up and follow the cohort.
+
+    ``executor``/``workers`` choose where the replications run, as for
+    :func:`sim.run.runner.run`; the result does not depend on them.
+    """
     t0 = model_week(scenario, at)
     cal = Calendar(scenario.start)
     at_date = cal.date(t0) if not isinstance(at, dt.date) else at
@@ -276,19 +285,9 @@ def follow(scenario: Scenario, at: dt.date | str, criteria: Criteria,
     months = tuple(sorted(set(after_months)))
     dates = [add_months(at_date, m) for m in months]
     times = [cal.week(d) for d in dates]
-    tasks = [(scenario, criteria, t0, times, seed, r) for r in range(replications)]
-    done = []
-    if workers > 1 and replications > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            for res in pool.map(cohort_task, tasks):
-                done.append(res)
-                _progress(progress, len(done), replications)
-    else:
-        for t in tasks:
-            done.append(cohort_task(t))
-            _progress(progress, len(done), replications)
+    tasks = [(scenario, r, criteria, t0, times, seed) for r in range(replications)]
+    done = run_all(cohort_task, tasks, executor=executor, workers=workers, progress=progress,
+                   describe=describe_task)
     names = scenario.state_names
     rows, sizes = [], []
     for r, (ids, states) in enumerate(done):
@@ -300,13 +299,6 @@ def follow(scenario: Scenario, at: dt.date | str, criteria: Criteria,
                 rows.append((r, m, d, name, int(counts[s]), counts[s] / n if n else math.nan))
     shares = pd.DataFrame(rows, columns=["replication", "months", "date", "state", "persons", "share"])
     return CohortResult(scenario, criteria, at_date, months, shares, sizes)
-
-
-def _progress(on: bool, done: int, total: int) -> None:
-    if on:
-        import sys
-        print(f"\rreplications {done}/{total}", end="\n" if done == total else "",
-              file=sys.stderr, flush=True)
 
 
 def write_tables(out: str | Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:

@@ -38,6 +38,7 @@ from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
 from sim.studies.cohort import Criteria, model_week
 from sim.errors import SpecError
 from sim.model.rng import Stream, key
+from sim.run.parallel import ExecutorChoice, run_all
 from sim.spec.scenario import Scenario
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
@@ -351,30 +352,27 @@ class World:
 
 
 def world_task(task: tuple) -> World:
-    """``(scenario, trial, seed, replication, world)`` → :class:`World`; importable for spawn workers."""
-    scenario, trial, seed, rep, world = task
+    """``(scenario, replication, trial, seed, world)`` → :class:`World`; importable, so
+    spawned processes and Dask workers can run it."""
+    scenario, rep, trial, seed, world = task
     w = simulate_trial(scenario, trial, seed, rep, world)
     return World(w.ids, w.treatment, w.control, w.y)
 
 
+def describe_task(task: tuple) -> str:
+    return f"trial replication {task[1]} (world {task[4]!r})"
+
+
 def run_trial(scenario: Scenario, trial: Trial, replications: int = 10, seed: int = 2015,
-              truth: bool = True, workers: int = 1, progress: bool = False) -> TrialResult:
+              truth: bool = True, workers: int = 1, progress: bool = False, *,
+              executor: ExecutorChoice = None) -> TrialResult:
     """``replications`` simulated pilots and (``truth``) the true effect from the same
-    replications; the result does not depend on ``workers``."""
+    replications. ``executor``/``workers`` choose where the model runs, as for
+    :func:`sim.run.runner.run`; the result does not depend on them."""
     worlds = WORLDS if truth else WORLDS[:1]
-    tasks = [(scenario, trial, seed, r, world) for r in range(replications) for world in worlds]
-    done: list[World] = []
-    if workers > 1 and len(tasks) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            for res in pool.map(world_task, tasks):
-                done.append(res)
-                _progress(progress, len(done), len(tasks))
-    else:
-        for t in tasks:
-            done.append(world_task(t))
-            _progress(progress, len(done), len(tasks))
+    tasks = [(scenario, r, trial, seed, world) for r in range(replications) for world in worlds]
+    done: list[World] = run_all(world_task, tasks, executor=executor, workers=workers,
+                                progress=progress, what="model runs", describe=describe_task)
     pilots, truths, notes = [], [], []
     small = 0
     for r in range(replications):
@@ -401,13 +399,6 @@ def run_trial(scenario: Scenario, trial: Trial, replications: int = 10, seed: in
     tru = pd.DataFrame(truths, columns=["replication", "outcome", "eligible", "share_all",
                                         "share_none", "effect"])
     return TrialResult(scenario, trial, Calendar(scenario.start).date(trial.at), pil, tru, notes)
-
-
-def _progress(on: bool, done: int, total: int) -> None:
-    if on:
-        import sys
-        print(f"\rmodel runs {done}/{total}", end="\n" if done == total else "",
-              file=sys.stderr, flush=True)
 
 
 def design(scenario: Scenario, group: Criteria, at: str | dt.date, size: int, intervention: str,
