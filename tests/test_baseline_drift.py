@@ -40,3 +40,13 @@ def test_no_unexplained_drift_in_the_fitted_baseline(baseline):
     bad = checked[checked["change"].abs() > LIMIT + 3 * checked["mc_se"]]
     assert bad.empty, bad[["state", "year", "start", "end", "change", "mc_se"]].round(3).to_string()
     assert len(checked["state"].unique()) >= 10  # the check covers the caseload, not a few states
+
+
+def test_drift_does_not_depend_on_the_executor(baseline):
+    """The replications run through sim/run/parallel.py: two worker processes give the
+    sequential table exactly."""
+    small = baseline.scaled(0.01)
+    seq = drift(small, years=1, replications=3, seed=5, engine="simpy", executor="sequential")
+    par = drift(small, years=1, replications=3, seed=5, engine="simpy", executor="processes", workers=2)
+    assert seq["mc_se"].notna().any()  # replications differ: the comparison could fail
+    assert par.to_csv(index=False) == seq.to_csv(index=False)

@@ -15,7 +15,7 @@ def add(sub) -> None:
     p.add_argument("--scale", type=float, default=0.05,
                    help="population scale of the fit; counts are compared at full scale (default 0.05)")
     p.add_argument("--seed", type=int, default=2013)
-    p.add_argument("--engine", default=None, help="simulation engine (default: vector if available)")
+    p.add_argument("--engine", default=None, help="simulation engine (default: the compiled engine if available, else simpy)")
     add_executor_args(p)
     p.add_argument("--stage2", type=int, default=0, metavar="N",
                    help="stage-2 parameter uncertainty: N points per generation, 2 generations (default off)")

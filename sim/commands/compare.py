@@ -30,6 +30,7 @@ def add(sub) -> None:
 def execute(args) -> int:
     from sim.studies import compare_store as compare_output
     from sim.studies.compare import compare, slugs_for, summary
+    from sim.run.parallel import opened
     from sim.run.store import check_out
     check_out(args.out)
     check_scenario_args(args)
@@ -41,9 +42,10 @@ def execute(args) -> int:
     get(args.engine)
     slugs = slugs_for(paths)
     t0 = time.perf_counter()
-    comp = compare(scenarios, slugs, args.years, args.replications, args.seed, plan,
-                   workers=args.workers, progress=not args.quiet, engine=args.engine,
-                   executor=args.executor)
+    with opened(args.executor, args.workers, args.replications) as ex:  # one pool for every scenario
+        comp = compare(scenarios, slugs, args.years, args.replications, args.seed, plan,
+                       workers=args.workers, progress=not args.quiet, engine=args.engine,
+                       executor=ex)
     wall = time.perf_counter() - t0
     meta = {
         "baseline": slugs[0],
