@@ -2,7 +2,8 @@
 
 ``run`` splits the replication ids into small batches (:class:`Task`: the scenario,
 the ids, the seed root, years, engine name — never a population), hands them to an
-executor (:mod:`sim.run.executors`), saves each finished replication in a checkpoint
+executor (:mod:`sim.run.executors`, chosen as :func:`sim.run.parallel.opened` chooses it for
+the studies and the calibration too), saves each finished replication in a checkpoint
 when asked (:mod:`sim.run.checkpoint`), and concatenates the tables in replication order,
 so the result is the same whatever the executor, the number of workers, the order in
 which tasks finish, or how often the run was interrupted and resumed.
