@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SpecError
+from sim.outputs.metrics import goal_status
 from sim.spec.schema import Node, read_toml
 
 DEFAULT_GOALS = Path(__file__).resolve().parents[2] / "calibration" / "goals" / "aalborg_2015.toml"
@@ -90,13 +91,8 @@ def meets(change: np.ndarray, required: float) -> np.ndarray:
 
 
 def status(share: float, plan: Plan) -> str:
-    if np.isnan(share):
-        return "not simulated"
-    if share >= plan.met_share:
-        return "met"
-    if share <= plan.missed_share:
-        return "missed"
-    return "at risk"
+    """The plan's status word for a share of replications (:func:`sim.outputs.metrics.goal_status`)."""
+    return goal_status(share, plan.met_share, plan.missed_share)
 
 
 def evaluate(plan: Plan, indicators: pd.DataFrame, scale: float = 1.0, scenario: str = "") -> pd.DataFrame:
