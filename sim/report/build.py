@@ -223,7 +223,9 @@ def _goal_rows(judged: list, lang: str) -> list[dict]:
             "change": fmt.percent(j.mean_change, 1, lang, sign=True) if math.isfinite(j.mean_change) else fmt.DASH,
             "target": fmt.percent(j.target, 0, lang, sign=True) if math.isfinite(j.target) else fmt.DASH,
             "source": j.source,
-            "reason": "",
+            "reason": _t(lang, "kørslen dækker ikke målets datoer, eller udgangsværdien er nul",
+                         "the run does not cover the goal's dates, or the reference value is zero")
+                      if j.status == metrics.NOT_SIMULATED else "",
         })
     return rows
 
