@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 from scipy import stats
 
 from sim.studies.compare import slugs_for
