@@ -8,10 +8,9 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 from scipy import stats
 
-from sim.studies.compare import paired, slugs_for
+from sim.studies.compare import slugs_for
 from sim.engines.simpy_engine import simulate
 from sim.spec.scenario import load_scenario
 
@@ -46,18 +45,6 @@ def test_common_random_numbers_shrink_the_interval_of_a_difference():
     # more meetings raise the job hazard: fewer on dagpenge, distinguishable with CRN
     half = stats.t.ppf(0.95, reps - 1) * crn.std(ddof=1) / np.sqrt(reps)
     assert crn.mean() + half < 0
-
-
-def test_paired_interval_is_the_t_interval_of_the_differences():
-    base = pd.DataFrame({"replication": range(4), "name": "x", "period": "2015", "x": [10., 10, 10, 10]})
-    alt = base.assign(x=[11., 12, 13, 14])
-    r = paired(base, alt, ["name", "period"], 0.90).iloc[0]
-    d = np.array([1., 2, 3, 4])
-    half = stats.t.ppf(0.95, 3) * d.std(ddof=1) / 2
-    assert r["difference"] == 2.5 and r["ci_low"] == pytest.approx(2.5 - half)
-    assert r["ci_high"] == pytest.approx(2.5 + half) and r["distinguishable"]
-    noisy = paired(base, base.assign(x=[9., 11, 8, 12]), ["name", "period"], 0.90).iloc[0]
-    assert noisy["ci_low"] < 0 < noisy["ci_high"] and not noisy["distinguishable"]
 
 
 def test_slugs_are_unique_in_command_line_order():

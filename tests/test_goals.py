@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 
 from sim.errors import SpecError
-from sim.outputs.goals import DEFAULT_GOALS, evaluate, load_goals
+from sim.outputs.goals import evaluate, load_goals
+from sim.spec.scenario import load_scenario
+
+from .conftest import BASELINE
 
 
 INDICATORS = ("under_30_public_support", "long_term_unemployed", "lost_dagpenge_in_year",
@@ -22,6 +25,10 @@ def table(start: list[float], end: list[float], col="under_30_public_support") -
         for date, v in (("2015-01-01", a), ("2016-01-01", b)):
             rows.append({"replication": r, "date": date, **{c: 1 for c in INDICATORS}, col: v})
     return pd.DataFrame(rows)
+
+
+# the goals file the baseline scenario names ([scenario] goals)
+DEFAULT_GOALS = load_scenario(BASELINE).goals
 
 
 @pytest.fixture(scope="module")

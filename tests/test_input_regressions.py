@@ -23,7 +23,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("")
     for src, dst in ((BASELINE, "scenarios/aalborg_2015.toml"),
                      (ROOT / "calibration/fitted/aalborg.toml", "calibration/fitted/aalborg.toml"),
-                     (TARGETS, "calibration/targets/aalborg.toml")):
+                     (TARGETS, "calibration/targets/aalborg.toml"),
+                     (ROOT / "calibration/goals/aalborg_2015.toml", "calibration/goals/aalborg_2015.toml")):
         (tmp_path / dst).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src, tmp_path / dst)
     shutil.copytree(DATA, tmp_path / "data")

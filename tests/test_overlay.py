@@ -31,6 +31,8 @@ def proj(tmp_path: Path) -> Path:
     (tmp_path / "calibration" / "fitted").mkdir(parents=True)
     shutil.copy(BASELINE.parents[1] / "calibration" / "fitted" / "aalborg.toml",
                 tmp_path / "calibration" / "fitted" / "aalborg.toml")
+    # and to its plan goals (../calibration/goals/aalborg_2015.toml)
+    shutil.copytree(BASELINE.parents[1] / "calibration" / "goals", tmp_path / "calibration" / "goals")
     return tmp_path
 
 
@@ -57,9 +59,11 @@ mix = { virksomhedspraktik = 0.5, vejledning_opkvalificering = 0.5 }
     assert alt.policies["dagpenge"].mix == {"virksomhedspraktik": 0.5, "vejledning_opkvalificering": 0.5}
     # everything else is the baseline
     same = [f.name for f in dataclasses.fields(alt)
-            if f.name not in ("places", "policies", "file", "digest", "layers", "sources")]
+            if f.name not in ("places", "policies", "file", "digest", "layers", "sources", "goals")]
     for name in same:
         assert getattr(alt, name) == getattr(baseline, name), name
+    # the goals file the baseline names, found from the copy's folder
+    assert alt.goals == proj / "calibration" / "goals" / baseline.goals.name
     assert alt.digest != baseline.digest
     assert [Path(p).name for p in alt.layers] == ["aalborg_2015.toml", "alt.toml"]
 

@@ -102,6 +102,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(BASELINE, root / "scenarios" / "aalborg_2015.toml")
     shutil.copy(ROOT / "calibration" / "fitted" / "aalborg.toml", root / "calibration" / "fitted" / "aalborg.toml")
     shutil.copy(ROOT / "calibration" / "targets" / "aalborg.toml", root / "calibration" / "targets" / "aalborg.toml")
+    shutil.copytree(ROOT / "calibration" / "goals", root / "calibration" / "goals")  # [scenario] goals
     # a valid file outside the project, so "outside" is the only thing wrong with pointing at it
     shutil.copy(ROOT / "calibration" / "fitted" / "aalborg.toml", tmp_path / "outside_layer.toml")
     shutil.copy(BASELINE, tmp_path / "outside_scenario.toml")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.targets import Target
+from sim.outputs import metrics
 
 
 def target_table(targets: tuple[Target, ...], sims: np.ndarray) -> pd.DataFrame:
@@ -25,12 +26,12 @@ def target_table(targets: tuple[Target, ...], sims: np.ndarray) -> pd.DataFrame:
                          "gap": np.nan, "gap_in_tolerances": np.nan, "within_tolerance": False,
                          "source": t.source})
             continue
-        mean = float(np.mean(col))
+        b = metrics.band(col)
+        mean = b["mean"]
         rows.append({
             "target": t.name, "held_out": t.held_out, "measure": t.measure, "unit": t.unit,
             "value": t.value, "tolerance": t.tolerance,
-            "sim_mean": mean, "sim_p5": float(np.quantile(col, 0.05)),
-            "sim_p95": float(np.quantile(col, 0.95)),
+            "sim_mean": mean, "sim_p5": b["p5"], "sim_p95": b["p95"],
             "mc_se": float(np.std(col, ddof=1) / np.sqrt(len(col))) if len(col) > 1 else float("nan"),
             "gap": mean - t.value, "gap_in_tolerances": (mean - t.value) / t.tolerance,
             "within_tolerance": bool(abs(mean - t.value) <= t.tolerance),

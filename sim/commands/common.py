@@ -81,15 +81,18 @@ def load(path: str, scale: float = 1.0, sets: list[str] | tuple[str, ...] = ()):
 
 def add_goals_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--goals", default=None, metavar="FILE",
-                   help="plan goals file (default calibration/goals/aalborg_2015.toml; "
+                   help="plan goals file (default: the scenario's [scenario] goals, if any; "
                         "'none' to skip)")
 
 
-def load_plan(path: str | None):
-    """The plan goals to judge a run against, or None ('none', or no default file installed)."""
-    from sim.outputs.goals import DEFAULT_GOALS, load_goals
+def load_plan(path: str | None, scenario=None):
+    """The plan goals to judge a run against: ``--goals FILE``, else the goals file the
+    (baseline) scenario names (``[scenario] goals``); None with 'none' or when it names none."""
+    from sim.outputs.goals import load_goals
     if path and path.lower() == "none":
         return None
-    if path is None and not DEFAULT_GOALS.exists():
-        return None
+    if path is None:
+        path = getattr(scenario, "goals", None)
+        if path is None:
+            return None
     return load_goals(path)

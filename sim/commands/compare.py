@@ -37,7 +37,7 @@ def execute(args) -> int:
     paths = [args.baseline, *args.scenarios]
     # validate everything before running anything: bad input leaves no output
     scenarios = [parameter_uncertainty(load(p, args.scale, args.set), args) for p in paths]
-    plan = load_plan(args.goals)
+    plan = load_plan(args.goals, scenarios[0])
     from sim.engines import get
     get(args.engine)
     slugs = slugs_for(paths)

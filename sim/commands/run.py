@@ -54,7 +54,7 @@ def execute(args) -> int:
     check_scenario_args(args)
     engines.get(args.engine)
     scenario = parameter_uncertainty(load(args.scenario, args.scale, args.set), args)
-    plan = load_plan(args.goals)
+    plan = load_plan(args.goals, scenario)
     t0 = time.perf_counter()
     cp = checkpoint_dir(args.out)
     try:

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from sim.outputs import tables
+from sim.outputs import metrics
 from sim.model.benefits import ACTIVITIES, AGE_SPLIT, BENEFIT, Benefits, load_benefits
 
 KINDS = ("benefit", "activation")
@@ -174,7 +174,7 @@ def bands(df: pd.DataFrame, by: Iterable[str] = ("year", "state"),
     """Mean and 5/25/50/75/95 % over replications of ``value`` summed within ``by``."""
     by = list(by)
     total = df.groupby(["replication", *by], sort=True)[value].sum().reset_index()
-    return tables.bands(total, by, value)
+    return metrics.bands(total, by, value)
 
 
 def difference(base: pd.DataFrame, scen: pd.DataFrame, by: Iterable[str] = ("year",),
@@ -184,7 +184,7 @@ def difference(base: pd.DataFrame, scen: pd.DataFrame, by: Iterable[str] = ("yea
     _paired(base, scen)
     keys = ["replication", *by]
     d = (scen.groupby(keys)[value].sum() - base.groupby(keys)[value].sum()).rename(value).reset_index()
-    return tables.bands(d, by, value)
+    return metrics.bands(d, by, value)
 
 
 def _paired(base: pd.DataFrame, scen: pd.DataFrame) -> None:
@@ -219,7 +219,8 @@ def investment(base: pd.DataFrame, scen: pd.DataFrame, value: str = "net_municip
     Savings are positive: ``benefit_saving = base benefit - scenario benefit``,
     ``extra_activation = scenario activation - base activation``, ``net_saving`` their
     difference, ``cumulative_net_saving`` its running sum over years. The payback year is
-    the first year whose cumulative net saving is above zero.
+    :func:`sim.outputs.metrics.payback_year`: the first year from which the cumulative net
+    saving stays at or above zero.
     """
     _paired(base, scen)
 
@@ -238,18 +239,19 @@ def investment(base: pd.DataFrame, scen: pd.DataFrame, value: str = "net_municip
 
     cols = ["extra_activation_dkk", "benefit_saving_dkk", "net_saving_dkk", "cumulative_net_saving_dkk"]
     long = p.melt(id_vars=["replication", "year"], value_vars=cols, var_name="measure", value_name="dkk")
-    years = tables.bands(long, ["measure", "year"], "dkk")
+    years = metrics.bands(long, ["measure", "year"], "dkk")
 
     reps = sorted(p["replication"].unique())
-    per_rep = p[p["cumulative_net_saving_dkk"] > 0].groupby("replication")["year"].min().reindex(reps)
-    mean_path = p.groupby("year")["cumulative_net_saving_dkk"].mean().reset_index()
+    per_rep = pd.Series({r: _payback(g.set_index("year")["cumulative_net_saving_dkk"])
+                         for r, g in p.groupby("replication")}, dtype=float).reindex(reps)
+    mean_path = p.groupby("year")["cumulative_net_saving_dkk"].mean()
     horizon = int(p["year"].max())
     paid = per_rep.dropna()
     # order statistics (no interpolation): "not within horizon" counts as later than any year
     q = np.quantile(per_rep.fillna(np.inf).to_numpy(dtype=float), [0.05, 0.5, 0.95], method="inverted_cdf")
     label = lambda x: NOT_WITHIN if not np.isfinite(x) else int(x)  # noqa: E731
     payback = pd.DataFrame([{
-        "payback_year_of_mean": label(_payback_year(mean_path)),
+        "payback_year_of_mean": label(_payback(mean_path)),
         "share_paid_back": len(paid) / len(per_rep),
         "payback_year_p5": label(q[0]), "payback_year_median": label(q[1]),
         "payback_year_p95": label(q[2]), "horizon_last_year": horizon,
@@ -258,6 +260,7 @@ def investment(base: pd.DataFrame, scen: pd.DataFrame, value: str = "net_municip
     return Investment(paired=p, years=years, payback=payback)
 
 
-def _payback_year(g: pd.DataFrame) -> float:
-    hit = g.loc[g["cumulative_net_saving_dkk"] > 0, "year"]
-    return float(hit.iloc[0]) if len(hit) else np.nan
+def _payback(cumulative: pd.Series) -> float:
+    """:func:`sim.outputs.metrics.payback_year` as a float, NaN when not within the horizon."""
+    year = metrics.payback_year(cumulative)
+    return np.nan if year is None else float(year)

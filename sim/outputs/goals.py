@@ -1,12 +1,13 @@
 """Plan goals as data, judged on the simulated plan indicators: met, at risk or missed.
 
-A goals file (``calibration/goals/aalborg_2015.toml``) lists goals, each comparing one
+A goals file (``calibration/goals/*.toml``, named by a scenario's ``[scenario] goals``) lists goals, each comparing one
 indicator (a column of ``indicators.csv``) between two 1-January rows — or between an
 observed reference and a row, when the model cannot measure the starting value — and
 requiring a relative change. Each replication either meets the goal or not; the share
 of replications that meet it gives the status (thresholds in the file):
 ``met`` if share ≥ ``met_share``, ``missed`` if share ≤ ``missed_share``, else
-``at risk``; ``not simulated`` if the run does not reach the goal's date.
+``at risk``; ``not simulated`` if the run does not reach the goal's date
+(:func:`sim.outputs.metrics.goal_status`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SpecError
+from sim.outputs.metrics import goal_status
 from sim.spec.schema import Node, read_toml
 
-DEFAULT_GOALS = Path(__file__).resolve().parents[2] / "calibration" / "goals" / "aalborg_2015.toml"
 COLUMNS = ["scenario", "goal", "label_da", "indicator", "from_period", "to_period", "required_change",
            "mean_change", "share_met", "status", "source"]
 
@@ -48,9 +49,9 @@ class Plan:
     goals: tuple[Goal, ...]
 
 
-def load_goals(path: str | Path | None = None) -> Plan:
+def load_goals(path: str | Path) -> Plan:
     """Read and check a goals file; errors name the file and key (:class:`~sim.errors.SpecError`)."""
-    path = Path(path) if path else DEFAULT_GOALS
+    path = Path(path)
     root = Node(read_toml(path), str(path))
     plan = root.node("plan")
     plan.str("municipality")
@@ -90,13 +91,8 @@ def meets(change: np.ndarray, required: float) -> np.ndarray:
 
 
 def status(share: float, plan: Plan) -> str:
-    if np.isnan(share):
-        return "not simulated"
-    if share >= plan.met_share:
-        return "met"
-    if share <= plan.missed_share:
-        return "missed"
-    return "at risk"
+    """The plan's status word for a share of replications (:func:`sim.outputs.metrics.goal_status`)."""
+    return goal_status(share, plan.met_share, plan.missed_share)
 
 
 def evaluate(plan: Plan, indicators: pd.DataFrame, scale: float = 1.0, scenario: str = "") -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Tidy tables (one row per observation) from a replication, and bands over replications."""
+"""Tidy tables (one row per observation) from a replication; bands over replications are in
+:mod:`sim.outputs.metrics`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import pandas as pd
 
 from sim.spec.calendar import Calendar
 from sim.engines.simpy_engine import RunResult
-
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
 
 def stocks(r: RunResult) -> pd.DataFrame:
     sc = r.scenario
@@ -77,11 +75,3 @@ def indicators(r: RunResult, fl: pd.DataFrame, act: pd.DataFrame) -> pd.DataFram
     df.insert(0, "replication", r.replication)
     return df
 
-
-def bands(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
-    """Mean and 5/25/50/75/95 % quantiles of ``value`` over replications."""
-    g = df.groupby(by, sort=False)[value]
-    out = g.mean().rename("mean").to_frame()
-    for q in QUANTILES:
-        out[f"p{int(q * 100)}"] = g.quantile(q)
-    return out.reset_index()

@@ -1,8 +1,8 @@
 """The figures the report shows, computed from a run's tables.
 
 Everything is per replication first, then summarised over replications, so every
-number has its Monte Carlo band; differences between two runs are taken replication by
-replication when the runs share a seed (common random numbers).
+number has its Monte Carlo band; bands, differences (paired when the runs share a seed)
+and payback years are :mod:`sim.outputs.metrics`, the functions the commands' CSVs use.
 """
 
 from __future__ import annotations
@@ -10,26 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.outputs import metrics
 from sim.report import labels
 from sim.report.data import Run
 
-QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 TOTAL = "total"
-MIN_WEEKS_IN_YEAR = 50
-INITIAL_CAUSE = "initial"  # flows.csv cause of the population placed at the start  # a calendar year with fewer simulated weeks is not reported as a year
-
-
-def bands(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
-    """Mean and 5/25/50/75/95 % quantiles of ``value`` over replications."""
-    g = df.groupby(by, sort=False)[value]
-    out = g.mean().rename("mean").to_frame()
-    for name, q in QUANTILES.items():
-        out[name] = g.quantile(q)
-    return out.reset_index()
+MIN_WEEKS_IN_YEAR = 50  # a calendar year with fewer simulated weeks is not reported as a year
+INITIAL_CAUSE = "initial"  # flows.csv cause of the population placed at the start
 
 
 def group_fte(run: Run) -> pd.DataFrame:
@@ -103,7 +92,7 @@ def yearly_flows(run: Run) -> pd.DataFrame:
     idx = pd.MultiIndex.from_product([run.replications, sorted(full), list(labels.FLOWS)],
                                      names=["replication", "year", "category"])
     per_rep = per_rep.reindex(idx, fill_value=0).reset_index()
-    return bands(per_rep, ["year", "category"], "persons")
+    return metrics.bands(per_rep, ["year", "category"], "persons")
 
 
 # ---------------------------------------------------------------------------
@@ -126,77 +115,21 @@ def pairing(base: Run, alt: Run) -> Pairing:
     return Pairing(False, min(len(base.replications), len(alt.replications)), why)
 
 
-def differences(base: pd.DataFrame, alt: pd.DataFrame, keys: list[str], value: str,
-                paired: bool, level: float = 0.90) -> pd.DataFrame:
-    """Scenario minus baseline per ``keys``: mean difference with a ``level`` interval.
-
-    Paired (common random numbers): the difference is taken per replication and the
-    interval is the t interval of its mean. Unpaired: Welch's interval for the
-    difference of two means. ``distinguishable`` says the interval excludes zero.
-    """
-    rows = []
-    z = 1 - (1 - level) / 2
-    if paired:
-        m = base.merge(alt, on=keys + ["replication"], suffixes=("_base", "_alt"))
-        m["d"] = m[f"{value}_alt"] - m[f"{value}_base"]
-        for k, g in m.groupby(keys, sort=True):
-            n = len(g)
-            mean = g["d"].mean()
-            half = stats.t.ppf(z, n - 1) * g["d"].std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-            rows.append((*_tuple(k), g[f"{value}_base"].mean(), g[f"{value}_alt"].mean(),
-                         mean, mean - half, mean + half, n))
-    else:
-        for k, gb in base.groupby(keys, sort=True):
-            ga = alt
-            for col, v in zip(keys, _tuple(k)):
-                ga = ga[ga[col] == v]
-            if ga.empty:
-                continue
-            a, b = ga[value].to_numpy(), gb[value].to_numpy()
-            mean = a.mean() - b.mean()
-            va, vb = a.var(ddof=1) / len(a) if len(a) > 1 else np.nan, b.var(ddof=1) / len(b) if len(b) > 1 else np.nan
-            se = np.sqrt(va + vb)
-            half = stats.norm.ppf(z) * se
-            rows.append((*_tuple(k), b.mean(), a.mean(), mean, mean - half, mean + half,
-                         min(len(a), len(b))))
-    out = pd.DataFrame(rows, columns=keys + ["baseline", "scenario", "difference", "low", "high", "n"])
-    out["distinguishable"] = (out["low"] > 0) | (out["high"] < 0)
-    return out
-
-
-def _tuple(k) -> tuple:
-    return k if isinstance(k, tuple) else (k,)
-
-
-def payback_year(net_difference_by_year: pd.Series) -> int | None:
-    """First year from which the cumulative net municipal cost difference stays at or below zero.
-
-    ``net_difference_by_year``: scenario minus baseline, DKK, indexed by year. An
-    investment (extra activation) costs first and saves later; it has paid back when
-    the running total of differences turns non-positive and stays so. None: not within
-    the horizon.
-    """
-    s = net_difference_by_year.sort_index().cumsum()
-    ok = (s <= 0).to_numpy()
-    for i in range(len(ok)):
-        if ok[i:].all():
-            return int(s.index[i])
-    return None
-
-
 # ---------------------------------------------------------------------------
 # Costs (from the costs table when the run has one)
 # ---------------------------------------------------------------------------
-def net_cost_per_year(costs: pd.DataFrame) -> pd.DataFrame | None:
+def net_cost_per_year(costs: pd.DataFrame, full_only: bool = True) -> pd.DataFrame | None:
     """Net municipal DKK per replication and year from a costs table, or None if it has no such column.
 
     Accepts the costs helper's long table (one row per replication, year, state, …) and
     sums over everything else. The net column is the first whose name contains "net".
+    Only full calendar years unless ``full_only`` is false (a payback year is judged over
+    every year a comparison covers, as ``caseflow compare`` does).
     """
     net = next((c for c in costs.columns if "net" in c.lower()), None)
     if net is None or "year" not in costs.columns:
         return None
-    df = full_years(costs)
+    df = full_years(costs) if full_only else costs.copy()
     if "replication" not in df.columns:
         df["replication"] = 0
     return df.groupby(["replication", "year"])[net].sum().rename("net_dkk").reset_index()

@@ -12,14 +12,16 @@ import math
 import os
 import sys
 import tempfile
-import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from sim import __version__
 from sim.errors import SpecError
+from sim.outputs import metrics
+from sim.outputs.goals import Plan, load_goals
 from sim.report import analysis, charts, goals, labels
 from sim.report import format as fmt
 from sim.report.data import Comparison, Observation, Run, expand, load_comparison, load_observed, load_run
@@ -54,44 +56,29 @@ def _scenario_path(run: Run) -> Path | None:
 
 
 def _scenario(run: Run):
-    """(Scenario or None, note): the run's scenario if its file still has the run's hash."""
-    from sim.spec.scenario import load_scenario
+    """(Scenario or None, note): the run's scenario if its file still has the run's hash.
+
+    Loaded with :func:`sim.spec.scenario.load_scenario` (which walks ``extends``), once
+    per file version: the report takes every ``[scenario]`` key from it.
+    """
     path = _scenario_path(run)
     if path is None:
         return None, "not found"
-    try:
-        sc = load_scenario(path)
-    except SpecError as exc:
-        return None, f"cannot be read: {exc}"
+    sc, error = _load_scenario(str(path.resolve()), path.stat().st_mtime_ns)
+    if sc is None:
+        return None, f"cannot be read: {error}"
     if sc.digest != run.manifest.get("scenario_sha256"):
         return sc, "changed"
     return sc, "ok"
 
 
-def _scenario_key(run: Run, key: str) -> tuple[str, Path] | None:
-    """``[scenario] <key>`` of the run's scenario file or the file it ``extends`` (read as data),
-    with the file it was found in (relative paths in it are relative to that file)."""
-    path, seen = _scenario_path(run), set()
-    while path is not None and path not in seen and len(seen) < 20:
-        seen.add(path)
-        try:
-            with open(path, "rb") as f:
-                doc = tomllib.load(f)
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return None
-        head = doc.get("scenario")
-        value = head.get(key) if isinstance(head, dict) else None
-        if isinstance(value, str):
-            return value, path
-        parent = doc.get("extends")
-        parent = parent[0] if isinstance(parent, list) and parent else parent
-        path = (path.parent / parent) if isinstance(parent, str) else None
-    return None
-
-
-def _municipality(run: Run) -> str | None:
-    found = _scenario_key(run, "municipality")
-    return found[0] if found else None
+@lru_cache(maxsize=16)
+def _load_scenario(path: str, mtime_ns: int):
+    from sim.spec.scenario import load_scenario
+    try:
+        return load_scenario(path), ""
+    except SpecError as exc:
+        return None, str(exc)
 
 
 def fit_reports(run: Run) -> dict[str, pd.DataFrame | None]:
@@ -99,9 +86,9 @@ def fit_reports(run: Run) -> dict[str, pd.DataFrame | None]:
     ``caseflow calibrate`` / ``validate`` next to the fitted layer the scenario names
     (``[scenario] fitted``: <stem>_fit_targets.csv, <stem>_validation.csv)."""
     out = {"fit": run.table("fit"), "validation": run.table("validation")}
-    found = _scenario_key(run, "fitted")
-    if found:
-        layer = (found[1].parent / found[0]).resolve()
+    sc, _ = _scenario(run)
+    if sc is not None and sc.fitted is not None:
+        layer = Path(sc.fitted.file).resolve()
         for key, suffix in (("fit", "_fit_targets.csv"), ("validation", "_validation.csv")):
             f = layer.with_name(layer.stem + suffix)
             if out[key] is None and f.is_file():
@@ -130,21 +117,29 @@ def display_name(run: Run, lang: str, comparison: Comparison | None = None) -> s
 
 def default_observed(run: Run) -> Path | None:
     """calibration/observed/<municipality>.toml, next to the scenario's project or in the working directory."""
-    m = _municipality(run)
-    if not m:
+    sc, _ = _scenario(run)
+    if sc is None or not sc.municipality:
         return None
-    name = f"{m.lower()}.toml"
-    sc = _scenario_path(run)
-    roots = [Path.cwd()] + ([sc.resolve().parent.parent] if sc else [])
+    name = f"{sc.municipality.lower()}.toml"
+    path = _scenario_path(run)
+    roots = [Path.cwd()] + ([path.resolve().parent.parent] if path else [])
     return next((r / OBSERVED_DIR / name for r in roots if (r / OBSERVED_DIR / name).is_file()), None)
+
+
+def goals_plan(run: Run) -> Plan | None:
+    """The goals file the run's scenario names (``[scenario] goals``), or None."""
+    sc, _ = _scenario(run)
+    return load_goals(sc.goals) if sc is not None and sc.goals is not None else None
 
 
 # ---------------------------------------------------------------------------
 # Sections
 # ---------------------------------------------------------------------------
-def _yearly_bands(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def group_bands(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Full-time persons per benefit group: per replication and week, bands per week, and
+    per replication and calendar year (the figures every section starts from)."""
     gf = analysis.group_fte(run)
-    weekly = analysis.bands(gf, ["group", "week", "date"], "fte")
+    weekly = metrics.bands(gf, ["group", "week", "date"], "fte")
     yr = analysis.yearly(gf)
     return gf, weekly, yr
 
@@ -204,13 +199,14 @@ def _summary(ctx_lang: str, run: Run, name: str, yb: pd.DataFrame, judged: list,
     else:
         parts.append(_t(lang, "Udgifterne i kroner er ikke beregnet for denne kørsel.",
                         "Costs in DKK are not computed for this run."))
-    counts = {s: sum(1 for j in judged if j.status == s) for s in labels.STATUS}
+    counts = {s: sum(1 for j in judged if j.status == s) for s in metrics.GOAL_STATUSES}
+    unknown = counts[metrics.NOT_SIMULATED]
     if judged:
         parts.append(_t(lang,
-            f"Af planens {len(judged)} mål nås {counts['met']}, {counts['at_risk']} er i fare og {counts['missed']} nås ikke"
-            + (f"; {counts['unknown']} kan ikke vurderes ud fra modellen." if counts['unknown'] else "."),
-            f"Of the plan's {len(judged)} goals, {counts['met']} are met, {counts['at_risk']} at risk and {counts['missed']} missed"
-            + (f"; {counts['unknown']} cannot be judged from the model." if counts['unknown'] else ".")))
+            f"Af planens {len(judged)} mål nås {counts[metrics.MET]}, {counts[metrics.AT_RISK]} er i fare og "
+            f"{counts[metrics.MISSED]} nås ikke" + (f"; {unknown} kan ikke vurderes ud fra modellen." if unknown else "."),
+            f"Of the plan's {len(judged)} goals, {counts[metrics.MET]} are met, {counts[metrics.AT_RISK]} at risk and "
+            f"{counts[metrics.MISSED]} missed" + (f"; {unknown} cannot be judged from the model." if unknown else ".")))
     for c in comparisons:
         if c.get("headline"):
             parts.append(c["headline"])
@@ -220,13 +216,16 @@ def _summary(ctx_lang: str, run: Run, name: str, yb: pd.DataFrame, judged: list,
 def _goal_rows(judged: list, lang: str) -> list[dict]:
     rows = []
     for j in judged:
+        key = goals.css(j.status)
         rows.append({
-            "label": j.label, "status": j.status, "status_text": labels.pick(labels.STATUS[j.status], lang),
+            "label": j.label, "status": key, "status_text": labels.pick(labels.STATUS[key], lang),
             "probability": fmt.percent(j.share_met, 0, lang) if math.isfinite(j.share_met) else fmt.DASH,
-            "change": fmt.percent(j.median_change, 1, lang, sign=True) if math.isfinite(j.median_change) else fmt.DASH,
-            "target": (fmt.percent(j.goal.target, 0, lang, sign=True) if j.goal else fmt.DASH),
-            "source": j.goal.source if j.goal else "",
-            "reason": j.reason,
+            "change": fmt.percent(j.mean_change, 1, lang, sign=True) if math.isfinite(j.mean_change) else fmt.DASH,
+            "target": fmt.percent(j.target, 0, lang, sign=True) if math.isfinite(j.target) else fmt.DASH,
+            "source": j.source,
+            "reason": _t(lang, "kørslen dækker ikke målets datoer, eller udgangsværdien er nul",
+                         "the run does not cover the goal's dates, or the reference value is zero")
+                      if j.status == metrics.NOT_SIMULATED else "",
         })
     return rows
 
@@ -238,7 +237,7 @@ def _cost_summary(run: Run, lang: str) -> tuple[dict | None, pd.DataFrame | None
     per = analysis.net_cost_per_year(costs)
     if per is None or per.empty:
         return None, None
-    b = analysis.bands(per, ["year"], "net_dkk").sort_values("year")
+    b = metrics.bands(per, ["year"], "net_dkk").sort_values("year")
     y0, y1 = int(b["year"].iloc[0]), int(b["year"].iloc[-1])
     return ({"y0": y0, "y1": y1, "first": fmt.dkk_millions(b["p50"].iloc[0], 1, lang),
              "last": fmt.dkk_millions(b["p50"].iloc[-1], 1, lang),
@@ -261,9 +260,9 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
     """One scenario against the baseline: per group and year, paired differences with 90 % intervals."""
     comp = _shared_comparison(base, alt)
     name = display_name(alt, lang, comp)
-    _, _, alt_yr = _yearly_bands(alt)
+    _, _, alt_yr = group_bands(alt)
     pair = analysis.pairing(base, alt)
-    diff = analysis.differences(base_yr, alt_yr, ["group", "year"], "fte", pair.paired)
+    diff = metrics.difference(base_yr, alt_yr, ["group", "year"], "fte", pair.paired)
     out_charts = []
     if diff.empty:
         return {"name": name, "empty": True}, out_charts
@@ -281,29 +280,32 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
             "name": labels.pick(labels.TOTAL, lang) if key == analysis.TOTAL else labels.group(key, lang),
             "total": key == analysis.TOTAL,
             "cells": [{"value": fmt.number(sub.loc[y, "difference"], 0, lang, sign=True),
-                       "band": fmt.interval(sub.loc[y, "low"], sub.loc[y, "high"], 0, lang, sign=True),
+                       "band": fmt.interval(sub.loc[y, "ci_low"], sub.loc[y, "ci_high"], 0, lang, sign=True),
                        "clear": bool(sub.loc[y, "distinguishable"])} for y in years]})
     tot = final[final["group"] == analysis.TOTAL].iloc[0]
     headline = _t(lang,
         f"Scenariet »{name}« ændrer antallet på offentlig forsørgelse med {fmt.number(tot['difference'], 0, lang, sign=True)} "
-        f"fuldtidspersoner i {last} (90\u00a0%-interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).",
+        f"fuldtidspersoner i {last} (90\u00a0%-interval {fmt.interval(tot['ci_low'], tot['ci_high'], 0, lang, sign=True)}).",
         f"The scenario “{name}” changes the number on public support by {fmt.number(tot['difference'], 0, lang, sign=True)} "
-        f"full-time persons in {last} (90\u00a0% interval {fmt.interval(tot['low'], tot['high'], 0, lang, sign=True)}).")
+        f"full-time persons in {last} (90\u00a0% interval {fmt.interval(tot['ci_low'], tot['ci_high'], 0, lang, sign=True)}).")
     # money: net municipal cost difference and payback. A comparison directory's own
-    # differences.csv and investment.csv come first; else computed from both runs' costs.csv.
+    # differences.csv and investment.csv come first; else computed from both runs' costs.csv
+    # with the functions `caseflow compare` uses, so the payback year is the same.
     money = _money_from_comparison(comp, alt.path.name, set(int(y) for y in years), lang) if comp else None
     bc, ac = base.table("costs"), alt.table("costs")
     if money is None and bc is not None and ac is not None:
         bn, an = analysis.net_cost_per_year(bc), analysis.net_cost_per_year(ac)
         if bn is not None and an is not None:
-            dn = analysis.differences(bn, an, ["year"], "net_dkk", pair.paired)
-            pb = analysis.payback_year(dn.set_index("year")["difference"])
+            dn = metrics.difference(bn, an, ["year"], "net_dkk", pair.paired)
+            inv = _investment(bc, ac, lang) if pair.paired else None
+            horizon = metrics.difference(analysis.net_cost_per_year(bc, full_only=False),
+                                         analysis.net_cost_per_year(ac, full_only=False),
+                                         ["year"], "net_dkk", pair.paired)
+            pb = inv["payback_mean"] if inv else _payback_label(_payback_of_differences(horizon), lang)
             money = {"rows": [{"year": str(int(r.year)), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
-                               "band": fmt.interval(r.low / 1e6, r.high / 1e6, 1, lang, sign=True)}
+                               "band": fmt.interval(r.ci_low / 1e6, r.ci_high / 1e6, 1, lang, sign=True)}
                               for r in dn.itertuples()],
-                     "payback": (str(pb) if pb is not None else
-                                 _t(lang, "ikke inden for perioden", "not within the horizon")),
-                     "investment": _investment(bc, ac, lang) if pair.paired else None}
+                     "payback": pb, "investment": inv}
     if money and money["rows"]:
         last_money = money["rows"][-1]
         headline += _t(lang,
@@ -317,27 +319,50 @@ def _compare(base: Run, base_yr: pd.DataFrame, alt: Run, idx: int, lang: str) ->
              "manifest": _manifest_rows(alt, lang)}, out_charts)
 
 
+def _payback_of_differences(diff: pd.DataFrame) -> int | None:
+    """Payback year of the mean path from yearly net cost differences (scenario − baseline):
+    the cumulative saving is minus their running total."""
+    d = diff.assign(year=pd.to_numeric(diff["year"])).set_index("year")["difference"].sort_index()
+    return metrics.payback_year(-d.cumsum())
+
+
+def _payback_label(year, lang: str) -> str:
+    """A payback year as written by sim.outputs.costs (a year, or "not within horizon")."""
+    from sim.outputs import costs
+    try:
+        v = float(year)
+    except (TypeError, ValueError):
+        v = math.nan
+    if year is None or year == costs.NOT_WITHIN or not math.isfinite(v):
+        return _t(lang, "ikke inden for perioden", "not within the horizon")
+    return str(int(v))
+
+
 def _money_from_comparison(comp: Comparison, slug: str, full_years: set[int], lang: str) -> dict | None:
-    """Net municipal cost difference (differences.csv) and investment view (investment.csv) of one scenario."""
+    """Net municipal cost difference (differences.csv) and investment view (investment.csv) of one scenario.
+
+    The payback year is investment.csv's (``payback_year_of_mean``) when it has one, else
+    that of the cost differences over every year compared: the same rule and horizon.
+    """
     d = comp.differences
     if d is None or not {"scenario", "measure", "name", "period", "difference", "ci_low", "ci_high"} <= set(d.columns):
         return None
     d = d[(d["scenario"] == slug) & (d["measure"] == "cost") & (d["name"] == "net_municipal_dkk:total")]
+    if d.empty:
+        return None
+    pb = _payback_label(_payback_of_differences(d.rename(columns={"period": "year"})), lang)
     d = d[pd.to_numeric(d["period"], errors="coerce").isin(full_years)]
     if d.empty:
         return None
     rows = [{"year": str(int(float(r.period))), "value": fmt.dkk_millions(r.difference, 1, lang, sign=True),
              "band": fmt.interval(r.ci_low / 1e6, r.ci_high / 1e6, 1, lang, sign=True)} for r in d.itertuples()]
-    cum = d.assign(year=pd.to_numeric(d["period"])).set_index("year")["difference"]
-    pb = analysis.payback_year(cum)
-    money = {"rows": rows, "source": "differences.csv",
-             "payback": str(pb) if pb is not None else _t(lang, "ikke inden for perioden", "not within the horizon"),
-             "investment": None}
+    money = {"rows": rows, "source": "differences.csv", "payback": pb, "investment": None}
     inv = comp.investment
     if inv is not None and {"scenario", "measure", "year", "p5", "p50", "p95"} <= set(inv.columns):
         inv = inv[inv["scenario"] == slug]
         if not inv.empty:
             money["investment"] = _investment_view(inv, inv.iloc[0], lang, full_years)
+            money["payback"] = money["investment"]["payback_mean"]
     return money
 
 
@@ -354,17 +379,16 @@ def _investment(base_costs: pd.DataFrame, alt_costs: pd.DataFrame, lang: str) ->
     from sim.outputs import costs
     if "kind" not in base_costs.columns or "kind" not in alt_costs.columns:
         return None
-    b, a = analysis.full_years(base_costs), analysis.full_years(alt_costs)
-    try:
-        inv = costs.investment(b, a)
+    try:  # every year the runs cover, as `caseflow compare` does; the rows show full years only
+        inv = costs.investment(base_costs, alt_costs)
     except (ValueError, KeyError):
         return None
-    return _investment_view(inv.years, inv.payback.iloc[0], lang)
+    full = set(analysis.full_years(base_costs)["year"].astype(int))
+    return _investment_view(inv.years, inv.payback.iloc[0], lang, full)
 
 
 def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[int] | None = None) -> dict:
     """Rows of the investment view (bands per measure and year) and its payback summary."""
-    from sim.outputs import costs
     yt = years_table if only_years is None else years_table[years_table["year"].isin(only_years)]
     years = sorted(int(y) for y in yt["year"].unique())
     rows = []
@@ -378,13 +402,7 @@ def _investment_view(years_table: pd.DataFrame, pb, lang: str, only_years: set[i
             for y in years]})
 
     def label(x) -> str:
-        try:
-            v = float(x)
-        except (TypeError, ValueError):
-            v = math.nan  # "not within horizon", as sim.outputs.costs writes it
-        if x == costs.NOT_WITHIN or not math.isfinite(v):
-            return _t(lang, "ikke inden for perioden", "not within the horizon")
-        return str(int(v))
+        return _payback_label(x, lang)
     return {"years": [str(y) for y in years], "rows": rows,
             "payback_mean": label(pb["payback_year_of_mean"]),
             "payback_band": f"{label(pb['payback_year_p5'])} {fmt.DASH} {label(pb['payback_year_p95'])}",
@@ -480,8 +498,8 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
     scale = float(run.manifest.get("scale", 1.0) or 1.0)
 
     say("computing bands over replications")
-    gf, weekly, yr = _yearly_bands(run)
-    yb = analysis.bands(yr, ["group", "year"], "fte")
+    gf, weekly, yr = group_bands(run)
+    yb = metrics.bands(yr, ["group", "year"], "fte")
     all_charts: list[charts.Chart] = []
 
     def band_of(key):
@@ -496,8 +514,8 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
         obs_by_group.setdefault(o.group, []).append(o)
     t_groups = _t(lang, "Fuldtidspersoner pr. ydelsesgruppe (median, 50 %- og 90 %-interval; prikker: observeret)",
                   "Full-time persons per benefit group (median, 50 % and 90 % intervals; dots: observed)")
-    group_bands = {k: band_of(k) for k in labels.GROUPS if not band_of(k).empty}
-    all_charts.append(charts.fan_groups(group_bands, obs_by_group, scale, lang, t_groups))
+    fans = {k: band_of(k) for k in labels.GROUPS if not band_of(k).empty}
+    all_charts.append(charts.fan_groups(fans, obs_by_group, scale, lang, t_groups))
 
     cost, cost_bands = _cost_summary(run, lang)
     if cost_bands is not None:
@@ -505,11 +523,16 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
                                                                 "Net municipal cost per year")))
 
     say("judging plan goals")
+    plan = goals_plan(run)
     gtab = run.table("goals")
     if gtab is not None:
-        judged, goal_origin = goals.from_table(gtab, lang), "table"
+        judged, goal_origin = goals.from_table(gtab, plan=plan), "table"
+    elif plan is not None:
+        judged, goal_origin = goals.from_plan(plan, run.indicators, scale), "file"
     else:
-        judged, goal_origin = [goals.judge(g, run.indicators, lang) for g in goals.PLAN_2015], "plan2015"
+        judged, goal_origin = [], "none"
+    goal_rule = ({"met": fmt.percent(plan.met_share, 0, lang), "missed": fmt.percent(plan.missed_share, 0, lang),
+                  "file": Path(plan.file).name} if plan is not None else None)
 
     say("flows per year")
     fl = analysis.yearly_flows(run)
@@ -546,7 +569,7 @@ def build(run_dir: str | Path, compare: tuple[str | Path, ...] = (), lang: str =
                      dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date().isoformat(),
         "summary": _summary(lang, run, display_name(run, lang, comparison), yb, judged, cost, comparisons),
         "scale": fmt.percent(scale, 0, lang) if scale != 1 else None,
-        "goals": _goal_rows(judged, lang), "goal_origin": goal_origin,
+        "goals": _goal_rows(judged, lang), "goal_origin": goal_origin, "goal_rule": goal_rule,
         "groups": _groups_table(yb, lang),
         "cost": cost,
         "flows": {"header": [labels.pick(labels.FLOWS[c], lang) for c in labels.FLOWS], "rows": flow_rows},

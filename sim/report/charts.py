@@ -142,7 +142,7 @@ def differences(diff, lang: str, title: str, name: str) -> Chart:
     for i, key in enumerate(keys):
         r = diff[diff["group"] == key].iloc[0]
         c = COLOURS[key]
-        ax.plot([r["low"], r["high"]], [i, i], color=c, linewidth=2.2, solid_capstyle="butt")
+        ax.plot([r["ci_low"], r["ci_high"]], [i, i], color=c, linewidth=2.2, solid_capstyle="butt")
         ax.plot([r["difference"]], [i], marker="o", color=c, markersize=5)
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks(range(len(keys)))

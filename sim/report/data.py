@@ -1,7 +1,8 @@
 """Reading what ``caseflow run`` (and friends) wrote: a run directory becomes a :class:`Run`.
 
-The report reads only files: tables of a run, optional tables other commands add
-(costs, goals, a comparison, a calibration fit), and a small file of observed figures.
+The report reads only files: a run directory through the one reader every command uses
+(:func:`sim.run.store.read_run`, with its manifest and gap checks), optional tables other
+commands add (a comparison, a calibration fit), and a small file of observed figures.
 A missing required table is a :class:`~sim.errors.SpecError` naming it; a missing
 optional one is ``None`` and the report says so in its section.
 """
@@ -16,16 +17,16 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import SpecError
+from sim.run.store import read_run
 
-REQUIRED = ("manifest.json", "stocks.csv", "flows.csv", "indicators.csv")
+REQUIRED = ("stocks", "flows", "indicators")
 MANIFEST_KEYS = ("scenario", "seed", "replications", "years", "version")
-# Optional tables, looked for in the run directory under these names.
-OPTIONAL = {
-    "costs": ("costs.csv",),
-    "goals": ("goals.csv",),
+# Optional tables of the run itself (listed in its manifest, checked by read_run).
+OPTIONAL = ("costs", "goals", "investment")
+# Optional tables other commands put beside a run (not in its manifest): looked for by name.
+ADDED = {
     "fit": ("fit.csv", "calibration_fit.csv"),
     "validation": ("validation.csv", "heldout.csv"),
-    "investment": ("investment.csv",),
 }
 
 
@@ -64,29 +65,24 @@ def _csv(path: Path, needed: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def load_run(path: str | Path) -> Run:
-    """Read a run directory; raise :class:`SpecError` naming the file if it is not one."""
+    """Read a run directory through :func:`sim.run.store.read_run`, which refuses one whose
+    files disagree with its manifest or whose replications have gaps; raise
+    :class:`SpecError` naming the file if it is not a complete run."""
     p = Path(path)
     if not p.is_dir():
         raise SpecError(str(p), "", "no such run directory (make one with `caseflow run`)")
-    for name in REQUIRED:
-        if not (p / name).is_file():
-            raise SpecError(str(p / name), "", "missing: not a complete caseflow run directory")
-    try:
-        manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(str(p / "manifest.json"), "", f"not valid JSON: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise SpecError(str(p / "manifest.json"), "", "must be a JSON object")
+    stored = read_run(p)
     for k in MANIFEST_KEYS:
-        if k not in manifest:
+        if k not in stored.manifest:
             raise SpecError(str(p / "manifest.json"), k, "missing")
-    run = Run(
-        path=p, manifest=manifest,
-        stocks=_csv(p / "stocks.csv", ("replication", "week", "date", "state", "fte")),
-        flows=_csv(p / "flows.csv", ("replication", "month", "from_state", "to_state", "persons")),
-        indicators=_csv(p / "indicators.csv", ("replication", "date")),
-    )
-    for key, names in OPTIONAL.items():
+    for name in REQUIRED:
+        if name not in stored.tables:
+            raise SpecError(str(p / f"{name}.csv"), "", "missing: not a complete caseflow run directory")
+    run = Run(path=p, manifest=stored.manifest, stocks=stored["stocks"], flows=stored["flows"],
+              indicators=stored["indicators"])
+    for key in OPTIONAL:
+        run.optional[key] = stored.tables.get(key)
+    for key, names in ADDED.items():
         found = next((p / n for n in names if (p / n).is_file()), None)
         run.optional[key] = _csv(found) if found else None
     return run

@@ -51,11 +51,11 @@ INDICATORS = {
                                          "Company placements started in the year"),
 }
 
-STATUS = {  # goal status -> (Danish, English)
+STATUS = {  # goal status (sim.outputs.metrics, as a CSS class: sim.report.goals.css) -> (Danish, English)
     "met": ("Nås", "Met"),
     "at_risk": ("I fare", "At risk"),
     "missed": ("Nås ikke", "Missed"),
-    "unknown": ("Kan ikke vurderes", "Cannot be judged"),
+    "not_simulated": ("Kan ikke vurderes", "Cannot be judged"),
 }
 
 FLOWS = {  # flow category -> (Danish, English)

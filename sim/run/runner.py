@@ -20,7 +20,7 @@ from sim import engines
 
 from sim.run import executors
 
-from sim.outputs import tables
+from sim.outputs import metrics, tables
 from sim.spec.parameter_sets import for_replication
 from sim.run.checkpoint import Checkpoint, identity
 from sim.engines.simpy_engine import RunResult
@@ -110,13 +110,13 @@ class Results:
     def stock_bands(self, measure: str = "fte") -> pd.DataFrame:
         """Bands per state and week, all ages together."""
         total = self.stocks.groupby(["replication", "week", "date", "state"], sort=False)[measure].sum()
-        return tables.bands(total.reset_index(), ["week", "date", "state"], measure)
+        return metrics.bands(total.reset_index(), ["week", "date", "state"], measure)
 
     def indicator_bands(self) -> pd.DataFrame:
         cols = [c for c in self.indicators.columns if c not in ("replication", "date", "week", "year_ending")]
         long = self.indicators.melt(id_vars=["replication", "date"], value_vars=cols,
                                     var_name="indicator", value_name="value")
-        return tables.bands(long, ["date", "indicator"], "value")
+        return metrics.bands(long, ["date", "indicator"], "value")
 
 
 @dataclass(frozen=True)

@@ -43,14 +43,15 @@ def _indicator_summary(res: Results) -> pd.DataFrame:
     return res.indicator_bands()
 
 
-# (file name, function(Results) -> DataFrame): tables over all replications together.
-def _cost_summary(res: Results) -> pd.DataFrame:
-    """Net municipal DKK per year and state (benefits and activation): mean and bands."""
+def _cost_summary(res: Results) -> pd.DataFrame | None:
+    """Net municipal DKK per year and state (benefits and activation): mean and bands;
+    None for a run without cost tables."""
     from sim.outputs.costs import bands
-    return bands(res.costs, by=("year", "state"))
+    return bands(res.costs, by=("year", "state")) if res.costs is not None else None
 
 
-SUMMARIES: list[tuple[str, Callable[[Results], pd.DataFrame]]] = [
+# (file name, function(Results) -> DataFrame or None): tables over all replications together.
+SUMMARIES: list[tuple[str, Callable[[Results], pd.DataFrame | None]]] = [
     ("stocks_summary.csv", _stock_summary),
     ("indicators_summary.csv", _indicator_summary),
     ("costs_summary.csv", _cost_summary),
@@ -60,7 +61,7 @@ SUMMARIES: list[tuple[str, Callable[[Results], pd.DataFrame]]] = [
 def files(results: Results, extra: dict | None = None) -> list[tuple[str, pd.DataFrame, bool]]:
     """What ``write`` writes: (file name, table, per replication?) in order."""
     out = [(f"{name}.csv", df, True) for name, df in results.tables.items()]
-    out += [(name, fn(results), False) for name, fn in SUMMARIES]
+    out += [(name, df, False) for name, df in ((name, fn(results)) for name, fn in SUMMARIES) if df is not None]
     out += [(name, df, False) for name, df in (extra or {}).items() if df is not None]
     return out
 

@@ -1,6 +1,6 @@
 """Scenario files as partial overrides of a baseline, with the provenance of every value.
 
-A scenario names the file(s) it builds on (``extends = "aalborg_2015.toml"`` or a list
+A scenario names the file(s) it builds on (``extends = "baseline.toml"`` or a list
 of layers applied in order) and writes only what changes. Layers are merged as raw
 TOML before the strict loader (:mod:`sim.spec.scenario`) reads the result, so an unknown key in
 an override is rejected exactly like one in a full file — and the error names the

@@ -183,6 +183,9 @@ class Scenario:
     # the fitted layer applied (sim.spec.layer.Layer), whose parameter sets give
     # forecast bands parameter uncertainty (sim.spec.parameter_sets); None if unfitted
     fitted: Any = None
+    municipality: str = ""  # [scenario] municipality: names the observed figures the report shows
+    # [scenario] goals: the plan goals file judged by default (run, compare, report); None if none
+    goals: Path | None = None
 
     # -- convenience ------------------------------------------------------------
     @property
@@ -279,10 +282,11 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
     head = scen.node("scenario")
     name = head.str("name")
     start = head.date("start")
-    head.str("municipality")
+    municipality = head.str("municipality")
     head.str("description", "")
     title_da = head.str("title_da", "")
     fitted_path = head.str("fitted", "")
+    goals_path = head.str("goals", "")
     head.done()
 
     _read_law(ctx, law)
@@ -310,20 +314,29 @@ def _load(path: Path, data_dir: str | Path | None, layered, fitted: bool = True)
         support_bands=ctx.support_bands, referrals=ctx.referrals, sources=ctx.sources,
         title_da=title_da,
         layers=tuple(str(f) for f in layered.files), stock_prior=ctx.stock_prior,
+        municipality=municipality, goals=_data_path(layered, path, "goals", goals_path),
     )
     if fitted_path and fitted:
         from sim.spec.layer import apply_layer, read_layer
-        from sim.spec.overlay import COMMAND_LINE, contained_path, project_root
-        origin = layered.origin("scenario.fitted") or str(path)
-        where = path if origin == COMMAND_LINE else Path(origin)
-        layer = contained_path(where, "scenario.fitted", fitted_path, project_root(path))
+        layer = _data_path(layered, path, "fitted", fitted_path)
         try:
             digest.update(layer.read_bytes())
         except OSError:
-            raise SpecError(str(where), "scenario.fitted", f"fitted layer {layer} cannot be read") from None
+            raise SpecError(str(path), "scenario.fitted", f"fitted layer {layer} cannot be read") from None
         layer = read_layer(layer)
         scenario = replace(apply_layer(scenario, layer), digest=digest.hexdigest(), fitted=layer)
     return scenario
+
+
+def _data_path(layered, path: Path, key: str, rel: str) -> Path | None:
+    """A file named at ``[scenario] <key>``, relative to the layer that set it and inside the
+    project (:func:`sim.spec.overlay.contained_path`); None when the key is not given."""
+    if not rel:
+        return None
+    from sim.spec.overlay import COMMAND_LINE, contained_path, project_root
+    origin = layered.origin(f"scenario.{key}") or str(path)
+    where = path if origin == COMMAND_LINE else Path(origin)
+    return contained_path(where, f"scenario.{key}", rel, project_root(path))
 
 
 class _Context:

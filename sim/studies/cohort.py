@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
 from sim.errors import SpecError
+from sim.outputs import metrics
 from sim.run.parallel import ExecutorChoice, run_all
 from sim.spec.schema import Node, read_toml
 from sim.spec.scenario import Scenario
@@ -233,10 +234,9 @@ class CohortResult:
 
     @property
     def bands(self) -> pd.DataFrame:
-        g = self.shares.groupby(["months", "date", "state"], sort=False)["share"]
-        out = g.agg(mean="mean", p5=lambda x: x.quantile(0.05), p50="median",
-                    p95=lambda x: x.quantile(0.95)).reset_index()
-        return out
+        """Mean, 5 %, median and 95 % of each share over replications (sim.outputs.metrics.bands)."""
+        keys = ["months", "date", "state"]
+        return metrics.bands(self.shares, keys, "share")[[*keys, "mean", "p5", "p50", "p95"]]
 
     def table(self) -> str:
         """States × follow-ups: mean share [5 %–95 % over replications], in per cent."""

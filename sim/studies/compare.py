@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.spec.calendar import Calendar
 from sim.outputs.goals import Plan, evaluate
+from sim.outputs.metrics import CONFIDENCE, paired_difference
 from sim.run.runner import Results, run
 from sim.spec.scenario import Scenario
 
-CONFIDENCE = 0.90
 DIFF_COLUMNS = ["scenario", "measure", "name", "period", "baseline", "value", "difference",
                 "ci_low", "ci_high", "se", "replications", "distinguishable"]
 
@@ -99,32 +98,12 @@ def indicator_long(res: Results) -> pd.DataFrame:
     return long.rename(columns={"date": "period"})
 
 
-def paired(base: pd.DataFrame, alt: pd.DataFrame, keys: list[str], confidence: float) -> pd.DataFrame:
-    """Mean paired difference (alt − base) per key with its t-interval over replications."""
-    m = base.merge(alt, on=["replication", *keys], suffixes=("_b", "_a"), validate="one_to_one")
-    m["d"] = m["x_a"] - m["x_b"]
-    g = m.groupby(keys, sort=False)
-    out = pd.DataFrame({"baseline": g["x_b"].mean(), "value": g["x_a"].mean(),
-                        "difference": g["d"].mean(), "sd": g["d"].std(ddof=1),
-                        "replications": g["d"].size()}).reset_index()
-    n = out["replications"].to_numpy()
-    se = out["sd"].to_numpy() / np.sqrt(n)
-    with np.errstate(invalid="ignore"):
-        q = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
-    half = q * se
-    out["se"] = se
-    out["ci_low"] = out["difference"] - half
-    out["ci_high"] = out["difference"] + half
-    out["distinguishable"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
-    return out.drop(columns="sd")
-
-
 def differences(base: Results, alt: Results, slug: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
     if base.replications != alt.replications or base.seed != alt.seed:
         raise ValueError("paired differences need the same seed and replications")
     parts = []
     for measure, f in (("fte", yearly_fte), ("indicator", indicator_long)):
-        d = paired(f(base), f(alt), ["name", "period"], confidence)
+        d = paired_difference(f(base), f(alt), ["name", "period"], "x", confidence)
         d.insert(0, "measure", measure)
         parts.append(d)
     out = pd.concat(parts, ignore_index=True)
@@ -154,7 +133,7 @@ def _costs(results: list[Results], slugs: list[str], confidence: float) -> pd.Da
     base = cost_long(results[0])
     parts = []
     for r, slug in zip(results[1:], slugs[1:]):
-        d = paired(base, cost_long(r), ["name", "period"], confidence)
+        d = paired_difference(base, cost_long(r), ["name", "period"], "x", confidence)
         d.insert(0, "measure", "cost")
         d.insert(0, "scenario", slug)
         parts.append(d[DIFF_COLUMNS])

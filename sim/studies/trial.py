@@ -37,6 +37,7 @@ from sim.model.activation import Boost
 from sim.spec.calendar import WEEKS_PER_YEAR, Calendar
 from sim.studies.cohort import Criteria, model_week
 from sim.errors import SpecError
+from sim.outputs import metrics
 from sim.model.rng import Stream, key
 from sim.run.parallel import ExecutorChoice, run_all
 from sim.spec.scenario import Scenario
@@ -288,11 +289,12 @@ class TrialResult:
             true = t.mean() if len(t) else math.nan
             se = t.std(ddof=1) / math.sqrt(len(t)) if len(t) > 1 else math.nan
             covers = ((p["lo"] <= true) & (true <= p["hi"])).mean() if len(t) else math.nan
+            spread = metrics.band(p["estimate"])  # how the pilots' estimates scatter
             rows.append({
                 "outcome": o, "true_effect": true, "true_effect_mc_se": se,
-                "control_share": p["p_control"].mean(), "pilot_mean": p["estimate"].mean(),
+                "control_share": p["p_control"].mean(), "pilot_mean": spread["mean"],
                 "pilot_sd": p["estimate"].std(ddof=1) if len(p) > 1 else math.nan,
-                "pilot_p5": p["estimate"].quantile(0.05), "pilot_p95": p["estimate"].quantile(0.95),
+                "pilot_p5": spread["p5"], "pilot_p95": spread["p95"],
                 "mean_ci_width": (p["hi"] - p["lo"]).mean(),
                 "share_significant": ((p["lo"] > 0) | (p["hi"] < 0)).mean(),
                 "share_covering_truth": covers,

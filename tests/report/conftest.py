@@ -8,6 +8,8 @@ name as a plain ``caseflow run`` directory.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +25,7 @@ from sim.outputs.goals import load_goals
 from sim.run.runner import run
 from sim.spec.scenario import load_scenario
 
-from ..conftest import BASELINE, ROOT
+from ..conftest import BASELINE
 
 SCALE, YEARS, REPS, SEED = 0.01, 2.1, 4, 11
 HOSTILE = "<script>alert(1)</script> & \"Ærø\""
@@ -35,7 +37,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
     base = load_scenario(BASELINE).scaled(SCALE)
     faster = replace(base.with_hazard("dagpenge->employed", 1.6), name="Faster to work from dagpenge")
-    plan = load_goals(ROOT / "calibration" / "goals" / "aalborg_2015.toml")
+    plan = load_goals(base.goals)  # the goals file the baseline names
     comp = compare([base, faster], ["aalborg_2015", "faster"], YEARS, REPS, SEED, plan)
     meta = {"baseline": "aalborg_2015", "seed": SEED, "replications": REPS, "years": YEARS,
             "scale": SCALE, "engine": "simpy",
@@ -50,10 +52,29 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     for key in ("base", "faster"):
         d = root / f"{key}_plain"
         shutil.copytree(out[key], d)
-        for name in ("costs.csv", "goals.csv"):
+        for name in ("costs.csv", "costs_summary.csv", "goals.csv"):
             (d / name).unlink(missing_ok=True)
+        relist(d)
         out[f"{key}_plain"] = d
     return out
+
+
+def relist(run_dir: Path) -> None:
+    """List a run directory's CSV files in its manifest as they now are, as a command that
+    adds or removes a table must: the report reads runs through sim.run.store.read_run,
+    which refuses files that disagree with the manifest."""
+    mpath = run_dir / "manifest.json"
+    m = json.loads(mpath.read_text())
+    listing = {}
+    for f in sorted(run_dir.glob("*.csv")):
+        df = pd.read_csv(f)
+        info = {"rows": len(df), "sha256": hashlib.sha256(f.read_bytes()).hexdigest()}
+        if "replication" in df.columns:
+            counts = df["replication"].value_counts()
+            info["rows_per_replication"] = [int(counts.get(r, 0)) for r in range(m["replications"])]
+        listing[f.name] = info
+    m["files"] = listing
+    mpath.write_text(json.dumps(m, indent=2) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +95,7 @@ def hostile_page(runs, tmp_path_factory) -> Path:
     shutil.copytree(runs["hostile"], d)
     pd.DataFrame({"goal": ["<img src=x onerror=alert(2)>"], "share_met": [0.5]}).to_csv(
         d / "goals.csv", index=False)
+    relist(d)
     obs = tmp / "obs.toml"
     obs.write_text('[[observed]]\ngroup = "sygedagpenge"\ndate = 2015-06-01\nvalue = 10\n'
                    'unit = "full-time persons"\ndefinition = "<b>bold</b>"\n'

@@ -9,15 +9,20 @@ import subprocess
 import sys
 
 import markupsafe
+import numpy as np
 import pandas as pd
 import pytest
 
+from sim.outputs import metrics
+from sim.outputs.goals import evaluate, load_goals
 from sim.report import analysis, build, labels
 from sim.report import format as fmt
+from sim.report.build import group_bands
 from sim.report.data import load_run
+from sim.spec.scenario import load_scenario
 
 from ..conftest import ROOT
-from .conftest import FASTER_DA, HOSTILE
+from .conftest import FASTER_DA, HOSTILE, relist
 
 SECTIONS = ["resume", "maal", "udvikling", "scenarier", "stroemme", "kilder"]
 CHARTS = {"fan_total", "fan_groups", "net_cost", "difference_1", "flows"}
@@ -68,7 +73,7 @@ def test_yearly_total_is_the_sum_of_the_support_states_averaged_over_the_year(ru
     st = st[st["state"].isin(support) & (st["week"] > 0)]
     st = st[(pd.to_datetime(st["date"]) - pd.Timedelta(days=3.5)).dt.year == 2015]
     per_rep = st.groupby("replication")["fte"].sum() / st["week"].nunique()
-    yb = analysis.bands(analysis.yearly(analysis.group_fte(load_run(runs["base"]))), ["group", "year"], "fte")
+    yb = metrics.bands(analysis.yearly(analysis.group_fte(load_run(runs["base"]))), ["group", "year"], "fte")
     got = yb[(yb["group"] == "total") & (yb["year"] == 2015)]["p50"].iloc[0]
     assert got == pytest.approx(per_rep.median())
 
@@ -78,10 +83,10 @@ def test_group_differences_agree_with_caseflow_compare(runs):
     d = pd.read_csv(runs["compare"] / "differences.csv")
     row = d[(d["measure"] == "fte") & (d["name"] == "sygedagpenge") & (d["period"].astype(str) == "2016")].iloc[0]
     yb = {k: analysis.yearly(analysis.group_fte(load_run(runs[k]))) for k in ("base", "faster")}
-    mine = analysis.differences(yb["base"], yb["faster"], ["group", "year"], "fte", paired=True)
+    mine = metrics.paired_difference(yb["base"], yb["faster"], ["group", "year"], "fte")
     mine = mine[(mine["group"] == "sygedagpenge") & (mine["year"] == 2016)].iloc[0]
     assert mine["difference"] == pytest.approx(row["difference"], abs=1e-6)
-    assert (mine["low"], mine["high"]) == pytest.approx((row["ci_low"], row["ci_high"]), abs=1e-6)
+    assert (mine["ci_low"], mine["ci_high"]) == pytest.approx((row["ci_low"], row["ci_high"]), abs=1e-6)
 
 
 def test_comparison_is_paired_and_shows_the_scenario_effect(page):
@@ -146,7 +151,7 @@ def test_english_and_sections_without_data_say_so(runs, tmp_path):
     assert "Fuldtidspersoner" not in text
     assert "Costs in DKK are not computed for this run" in text
     assert "No scenario is compared with the baseline" in text
-    assert "the goals are judged here from the run&#39;s indicators" in text
+    assert "The run has no goals table (goals.csv) and its scenario names no goals file" in text
     assert "No calibration fit for this run" in text and "No held-out validation" in text
     assert "The scenario file could not be read" in text
 
@@ -160,6 +165,7 @@ def test_payback_from_a_costs_table_without_kinds(runs, tmp_path):
         pd.DataFrame([{"replication": r, "year": y, "state": "dagpenge",
                        "net_municipal_dkk": 50e6 + (3e6 if y == 2015 else -4e6) * saving + r * 1e4}
                       for r in range(4) for y in (2015, 2016)]).to_csv(d / "costs.csv", index=False)
+        relist(d)
         dirs[key] = d
     text = build(dirs["base_plain"], (dirs["faster_plain"],), out=tmp_path / "c.html",
                  quiet=True).read_text(encoding="utf-8")
@@ -195,3 +201,51 @@ def test_calibration_fit_and_held_out_validation_from_the_fitted_layer(page):
     first = fit.iloc[0]
     assert f"<td>{first['target']}</td><td>{fmt.number(first['value'])}</td>" in sec
     assert "(tilbageholdt)" in re.search(r'id="validation">(.*?)</table>', sec, re.S).group(1)
+
+
+def _payback(text: str) -> str:
+    return re.search(r'class="payback">([^<]+)<', _section(text, "scenarier")).group(1)
+
+
+def test_payback_year_is_the_one_caseflow_compare_wrote(runs, page, tmp_path):
+    # From the comparison directory and from loose copies of its runs (computed by the
+    # report itself): the page shows investment.csv's payback year of the mean path.
+    inv = pd.read_csv(runs["compare"] / "investment.csv")
+    wrote = str(inv[inv["scenario"] == "faster"]["payback_year_of_mean"].iloc[0])
+    expected = "ikke inden for perioden" if wrote == "not within horizon" else str(int(float(wrote)))
+    assert _payback(page[1]) == expected
+    for k in ("base", "faster"):
+        shutil.copytree(runs[k], tmp_path / k)
+    loose = build(tmp_path / "base", (tmp_path / "faster",), out=tmp_path / "r.html", quiet=True)
+    assert _payback(loose.read_text(encoding="utf-8")) == expected
+
+
+def _statuses(text: str) -> list[tuple[str, str]]:
+    table = re.search(r'<table id="goals">(.*?)</table>', text, re.S).group(1)
+    return re.findall(r'<tr><td>([^<]+)<.*?class="status ([a-z_]+)"', table, re.S)
+
+
+def test_the_page_shows_the_goal_status_the_goals_file_gives(runs, page, tmp_path):
+    # with goals.csv: its rows as written; without: judged from the scenario's goals file
+    written = pd.read_csv(runs["base"] / "goals.csv")
+    expected = [(str(markupsafe.escape(r.label_da)), r.status.replace(" ", "_")) for r in written.itertuples()]
+    assert _statuses(page[1]) == expected
+    run = load_run(runs["base_plain"])
+    plan = load_goals(load_scenario(run.manifest["scenario_file"]).goals)
+    judged = evaluate(plan, run.indicators, run.manifest["scale"])
+    text = build(runs["base_plain"], out=tmp_path / "g.html", quiet=True).read_text(encoding="utf-8")
+    assert _statuses(text) == [(str(markupsafe.escape(r.label_da)), r.status.replace(" ", "_"))
+                               for r in judged.itertuples()]
+    assert f"mindst {fmt.percent(plan.met_share, 0)}" in _section(text, "maal")
+
+
+def test_report_and_cli_give_the_same_bands(runs):
+    # sygedagpenge is a benefit group of one state: the report's weekly band for it is the
+    # CLI's stocks_summary.csv row for the state, and its flows bands are metrics.bands
+    cli = pd.read_csv(runs["base"] / "stocks_summary.csv")
+    cli = cli[cli["state"] == "sygedagpenge"].set_index("week")
+    _, weekly, _ = group_bands(load_run(runs["base"]))
+    mine = weekly[weekly["group"] == "sygedagpenge"].set_index("week")
+    cols = list(metrics.BAND_COLUMNS)
+    assert len(mine) == len(cli) > 50
+    np.testing.assert_allclose(mine[cols].to_numpy(), cli.loc[mine.index, cols].to_numpy(), rtol=1e-9)

@@ -1,26 +1,20 @@
-"""Goal status: met / at risk / missed from the share of replications that meet a plan goal."""
+"""Goals on the page: the goals file's status words and thresholds, never the report's own."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 import pytest
 
+from sim.outputs.goals import evaluate, load_goals
 from sim.report import goals
+from sim.spec.scenario import load_scenario
+
+from ..conftest import BASELINE
 
 
-@pytest.mark.parametrize("share, expected", [
-    (1.0, "met"), (0.8, "met"), (0.79, "at_risk"), (0.5, "at_risk"), (0.21, "at_risk"),
-    (0.2, "missed"), (0.0, "missed"), (math.nan, "unknown"), (None, "unknown"),
-])
-def test_status_thresholds(share, expected):
-    assert goals.status(share) == expected
-
-
-def test_status_rejects_a_share_outside_zero_one():
-    with pytest.raises(ValueError):
-        goals.status(1.2)
+@pytest.fixture(scope="module")
+def plan():
+    return load_goals(load_scenario(BASELINE).goals)
 
 
 def _indicators(start: list[float], end: list[float], column="under_30_public_support"):
@@ -31,37 +25,34 @@ def _indicators(start: list[float], end: list[float], column="under_30_public_su
     return pd.DataFrame(rows)
 
 
-UNGE = goals.PLAN_2015[0]  # under-30s fall by at least 4 %
-PLACEMENTS = goals.PLAN_2015[3]  # company placements rise by at least 10 %
-
-
-def test_share_of_replications_meeting_a_fall_goal():
-    # changes: -10 %, -4 % (exactly the goal: met), -3.9 %, +5 %  -> 2 of 4 meet it
-    ind = _indicators([1000, 1000, 1000, 1000], [900, 960, 961, 1050])
-    j = goals.judge(UNGE, ind)
-    assert j.share_met == 0.5 and j.status == "at_risk"
-    assert j.median_change == pytest.approx((-0.04 - 0.039) / 2)
-
-
-def test_a_rise_goal_counts_rises():
-    ind = _indicators([100] * 5, [111, 115, 120, 109, 130], column="company_placements")
-    j = goals.judge(PLACEMENTS, ind)
-    assert j.share_met == 0.8 and j.status == "met"
-
-
-def test_goal_from_a_zero_reference_cannot_be_judged():
-    ind = _indicators([0, 0], [40, 50], column="company_placements")
-    j = goals.judge(PLACEMENTS, ind, lang="en")
-    assert j.status == "unknown" and math.isnan(j.share_met) and "zero" in j.reason
-
-
-def test_goal_outside_the_run_cannot_be_judged():
-    ind = _indicators([100], [90]).assign(date=lambda d: d["date"].str.replace("2016", "2017"))
-    assert goals.judge(UNGE, ind).status == "unknown"
-
-
-def test_a_goals_table_from_another_command_is_read_by_column_name():
+def test_a_goals_table_is_shown_with_its_own_status_words():
     t = pd.DataFrame({"goal": ["a", "b", "c", "d"], "share_met": [0.9, 0.5, 0.1, None],
-                      "status": ["met", "at risk", "", ""]})
-    got = [(j.label, j.status) for j in goals.from_table(t)]
-    assert got == [("a", "met"), ("b", "at_risk"), ("c", "missed"), ("d", "unknown")]
+                      "status": ["met", "at risk", "missed", "not simulated"],
+                      "required_change": [-0.04, -0.05, 0.1, 0.1]})
+    got = [(j.label, j.status, goals.css(j.status)) for j in goals.from_table(t)]
+    assert got == [("a", "met", "met"), ("b", "at risk", "at_risk"), ("c", "missed", "missed"),
+                   ("d", "not simulated", "not_simulated")]
+
+
+def test_a_table_without_status_takes_the_goals_files_thresholds(plan):
+    # 0.7 is "at risk" under the file's met_share 0.8; with a stricter file it is still at risk,
+    # with a laxer one (met_share 0.6) it is met: the thresholds come from the file, not the code
+    t = pd.DataFrame({"goal": ["a"], "share_met": [0.7]})
+    assert goals.from_table(t, plan=plan)[0].status == "at risk"
+    lax = type(plan)(plan.name, plan.file, 0.6, 0.2, plan.goals)
+    assert goals.from_table(t, plan=lax)[0].status == "met"
+    assert goals.from_table(t)[0].status == "not simulated"  # no file: not judged
+
+
+def test_judged_from_the_file_as_the_commands_write_goals_csv(plan):
+    ind = _indicators([1000, 1000, 1000, 1000], [900, 960, 961, 1050])
+    for column in ("long_term_unemployed", "lost_dagpenge_in_year", "company_placements"):
+        ind[column] = 1.0
+    written = evaluate(plan, ind)
+    shown = goals.from_plan(plan, ind)
+    assert [j.status for j in shown] == list(written["status"])
+    assert [j.label for j in shown] == list(written["label_da"])
+    first = shown[0]  # under-30s: -10 %, -4 % (exactly the goal), -3.9 %, +5 % -> 2 of 4 meet it
+    assert first.share_met == 0.5 and first.status == "at risk"
+    assert first.target == -0.04 and first.mean_change == pytest.approx((-0.1 - 0.04 - 0.039 + 0.05) / 4)
+    assert shown[1].share_met == 0.0 and shown[1].status == "missed"  # 1 -> 1: no fall at all
